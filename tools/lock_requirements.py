@@ -1,0 +1,92 @@
+"""Re-pin the generated project's requirements files for every dependency-changing answer.
+
+Renders the template once per combination of the answers that change the
+dependency set, runs the generated project's own `make lock` in each render,
+and writes template/requirements*.txt.jinja: lines shared by every render as
+they are, the others behind the answer that brings them in.
+
+    python tools/lock_requirements.py      # or: make lock
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import copier
+
+ROOT = Path(__file__).resolve().parent.parent
+# The answers that change the dependency set, with every value they take.
+DIMENSIONS: dict[str, list] = {
+    "db_driver": ["psycopg2", "psycopg"],
+    "embedded_postgres": [True, False],
+}
+FILES = ("requirements.txt", "requirements-dev.txt")
+
+
+def render_and_lock(answers: dict, destination: Path) -> dict[str, list[str]]:
+    """Render one combination and return the lines of each requirements file."""
+    copier.run_copy(
+        str(ROOT),
+        destination,
+        data=answers,
+        defaults=True,
+        skip_tasks=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
+    bin_dir = Path(sys.executable).parent
+    subprocess.run(["make", "-s", "lock", f"BIN={bin_dir}"], cwd=destination, check=True)
+    return {name: (destination / name).read_text().splitlines() for name in FILES}
+
+
+def condition(combos: list[dict], present: list[dict]) -> str:
+    """The Jinja test that holds for exactly the combinations in `present`."""
+    for name, values in DIMENSIONS.items():
+        for value in values:
+            if present == [combo for combo in combos if combo[name] == value]:
+                return f"{name} == {value!r}" if not isinstance(value, bool) else (
+                    name if value else f"not {name}"
+                )
+    clauses = [
+        "(" + " and ".join(f"{key} == {value!r}" for key, value in combo.items()) + ")"
+        for combo in present
+    ]
+    return " or ".join(clauses)
+
+
+def merge(combos: list[dict], locks: list[list[str]]) -> str:
+    """One Jinja file whose rendering gives each combination's lines back."""
+    order: list[str] = []
+    for lines in locks:
+        order.extend(line for line in lines if line not in order)
+    header = [line for line in order if line.startswith("#")]
+    body = sorted((line for line in order if not line.startswith("#")), key=str.lower)
+    out = list(header)
+    for line in body:
+        present = [combo for combo, lines in zip(combos, locks) if line in lines]
+        if len(present) == len(combos):
+            out.append(line)
+        else:
+            out[-1] += f"\n{{%- if {condition(combos, present)} %}}"
+            out.append(f"{line}\n{{%- endif %}}")
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    """Lock every combination and write the merged templates."""
+    combos = [dict(zip(DIMENSIONS, values)) for values in itertools.product(*DIMENSIONS.values())]
+    with tempfile.TemporaryDirectory() as tmp:
+        locks = [render_and_lock(combo, Path(tmp) / str(i)) for i, combo in enumerate(combos)]
+    for name in FILES:
+        merged = merge(combos, [lock[name] for lock in locks])
+        (ROOT / "template" / f"{name}.jinja").write_text(merged)
+        print(f"wrote template/{name}.jinja")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
