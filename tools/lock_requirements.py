@@ -11,6 +11,7 @@ they are, the others behind the answer that brings them in.
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
 import sys
 import tempfile
@@ -58,13 +59,18 @@ def condition(combos: list[dict], present: list[dict]) -> str:
     return " or ".join(clauses)
 
 
+def package_name(line: str) -> str:
+    """The normalised package name a requirement line pins."""
+    return re.split(r"[=<>!~ ;\[]", line, maxsplit=1)[0].lower().replace("_", "-")
+
+
 def merge(combos: list[dict], locks: list[list[str]]) -> str:
     """One Jinja file whose rendering gives each combination's lines back."""
     order: list[str] = []
     for lines in locks:
         order.extend(line for line in lines if line not in order)
     header = [line for line in order if line.startswith("#")]
-    body = sorted((line for line in order if not line.startswith("#")), key=str.lower)
+    body = sorted((line for line in order if not line.startswith("#")), key=package_name)
     out = list(header)
     for line in body:
         present = [combo for combo, lines in zip(combos, locks) if line in lines]
