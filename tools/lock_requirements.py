@@ -69,16 +69,21 @@ def merge(combos: list[dict], locks: list[list[str]]) -> str:
     order: list[str] = []
     for lines in locks:
         order.extend(line for line in lines if line not in order)
-    header = [line for line in order if line.startswith("#")]
+    out = [line for line in order if line.startswith("#")]
     body = sorted((line for line in order if not line.startswith("#")), key=package_name)
-    out = list(header)
+    open_condition = None
     for line in body:
         present = [combo for combo, lines in zip(combos, locks) if line in lines]
-        if len(present) == len(combos):
-            out.append(line)
-        else:
-            out[-1] += f"\n{{%- if {condition(combos, present)} %}}"
-            out.append(f"{line}\n{{%- endif %}}")
+        wanted = None if len(present) == len(combos) else condition(combos, present)
+        if wanted != open_condition:
+            if open_condition:
+                out[-1] += "\n{%- endif %}"
+            if wanted:
+                out[-1] += f"\n{{%- if {wanted} %}}"
+            open_condition = wanted
+        out.append(line)
+    if open_condition:
+        out[-1] += "\n{%- endif %}"
     return "\n".join(out) + "\n"
 
 

@@ -1,8 +1,8 @@
 """Create and drop whole databases, through the server's maintenance database."""
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import DatabaseError
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DatabaseError
 
 
 def maintenance_url(url: str | URL) -> URL:

