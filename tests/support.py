@@ -66,7 +66,9 @@ def snapshot_template(destination: Path) -> Path:
     for part in TEMPLATE_PARTS:
         source = ROOT / part
         if source.is_dir():
-            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                source, destination / part, ignore=shutil.ignore_patterns("__pycache__")
+            )
         else:
             shutil.copy2(source, destination / part)
     git(destination, "init", "--quiet", "--initial-branch", "main")

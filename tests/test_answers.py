@@ -53,7 +53,10 @@ def test_reserved_names_cover_the_running_pythons_standard_library():
         ({"package_name": "alembic"}, "is the import name of a dependency"),
         ({"package_name": "pytest"}, "is the import name of a dependency"),
         ({"package_name": "tests"}, "or a project folder"),
-        ({"author_email": "team-at-example.com"}, 'The email "team-at-example.com" is not a valid address'),
+        (
+            {"author_email": "team-at-example.com"},
+            'The email "team-at-example.com" is not a valid address',
+        ),
         ({"author_email": "team@localhost"}, "is not a valid address"),
         ({"author_name": 'The "A" Team'}, "contains a double quote"),
         ({"description": 'Say "hi"'}, "contains a double quote or a backslash"),

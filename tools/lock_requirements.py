@@ -49,14 +49,16 @@ def condition(combos: list[dict], present: list[dict]) -> str:
     for name, values in DIMENSIONS.items():
         for value in values:
             if present == [combo for combo in combos if combo[name] == value]:
-                return f"{name} == {value!r}" if not isinstance(value, bool) else (
-                    name if value else f"not {name}"
-                )
-    clauses = [
-        "(" + " and ".join(f"{key} == {value!r}" for key, value in combo.items()) + ")"
-        for combo in present
-    ]
-    return " or ".join(clauses)
+                return test(name, value)
+    clauses = [" and ".join(test(key, value) for key, value in combo.items()) for combo in present]
+    return " or ".join(f"({clause})" for clause in clauses)
+
+
+def test(name: str, value: object) -> str:
+    """The Jinja test that an answer has a value (bools read as themselves)."""
+    if isinstance(value, bool):
+        return name if value else f"not {name}"
+    return f"{name} == {value!r}"
 
 
 def package_name(line: str) -> str:
@@ -73,7 +75,7 @@ def merge(combos: list[dict], locks: list[list[str]]) -> str:
     body = sorted((line for line in order if not line.startswith("#")), key=package_name)
     open_condition = None
     for line in body:
-        present = [combo for combo, lines in zip(combos, locks) if line in lines]
+        present = [combo for combo, lines in zip(combos, locks, strict=True) if line in lines]
         wanted = None if len(present) == len(combos) else condition(combos, present)
         if wanted != open_condition:
             if open_condition:
@@ -89,7 +91,10 @@ def merge(combos: list[dict], locks: list[list[str]]) -> str:
 
 def main() -> int:
     """Lock every combination and write the merged templates."""
-    combos = [dict(zip(DIMENSIONS, values)) for values in itertools.product(*DIMENSIONS.values())]
+    combos = [
+        dict(zip(DIMENSIONS, values, strict=True))
+        for values in itertools.product(*DIMENSIONS.values())
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         locks = [render_and_lock(combo, Path(tmp) / str(i)) for i, combo in enumerate(combos)]
     for name in FILES:

@@ -37,9 +37,8 @@ def test_every_declared_dependency_is_pinned_within_its_range(filename, extra):
     for requirement in declared(extra):
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{requirement.name} is missing from {filename}: run `make lock`"
-        assert requirement.specifier.contains(pins[name]), (
-            f"{filename} pins {name}=={pins[name]} outside {requirement.specifier}: run `make lock`"
-        )
+        outside = f"{filename} pins {name}=={pins[name]} outside {requirement.specifier}"
+        assert requirement.specifier.contains(pins[name]), f"{outside}: run `make lock`"
 
 
 def test_development_pins_match_the_runtime_pins():

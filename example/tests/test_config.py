@@ -1,0 +1,98 @@
+"""The configuration classes and how APP_ENV and the environment fill them."""
+
+import pytest
+
+from my_service.config import (
+    ConfigurationError,
+    DevelopmentConfig,
+    ProductionConfig,
+    TestingConfig,
+    load_config,
+)
+
+PRODUCTION_ENV = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "a-real-secret",
+    "DATABASE_URL": "postgresql://app:pw@db.internal:5432/app",
+}
+
+
+@pytest.mark.parametrize(
+    ("app_env", "expected"),
+    [("development", DevelopmentConfig), ("testing", TestingConfig)],
+)
+def test_app_env_picks_the_configuration_class(app_env, expected):
+    assert type(load_config({"APP_ENV": app_env})) is expected
+
+
+def test_unset_app_env_means_production():
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != "APP_ENV"}
+    assert type(load_config(env)) is ProductionConfig
+
+
+def test_unknown_app_env_names_the_choices():
+    with pytest.raises(ConfigurationError, match="APP_ENV is 'staging'.*development"):
+        load_config({"APP_ENV": "staging"})
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL"])
+def test_production_refuses_to_start_without_a_required_variable(missing):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+    with pytest.raises(ConfigurationError, match=f"^{missing} is not set"):
+        load_config(env)
+
+
+def test_production_reads_its_settings_from_the_environment():
+    config = load_config({**PRODUCTION_ENV, "DB_POOL_SIZE": "20", "LOG_LEVEL": "warning"})
+    assert config.SECRET_KEY == "a-real-secret"
+    assert config.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] == 20
+    assert config.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is True
+    assert config.LOG_LEVEL == "WARNING"
+    assert config.LOG_FORMAT == "json"
+    assert config.DEBUG is False
+
+
+def test_a_bare_postgresql_url_gets_the_installed_driver():
+    config = load_config(PRODUCTION_ENV)
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg2://app:pw@db.internal:5432/app"
+
+
+def test_a_heroku_style_postgres_url_is_accepted():
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "postgres://app:pw@db.internal/app"}
+    assert load_config(env).SQLALCHEMY_DATABASE_URI.startswith("postgresql+psycopg2://")
+
+
+def test_a_non_postgresql_database_is_refused():
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "sqlite:///app.db"}
+    with pytest.raises(ConfigurationError, match="DATABASE_URL names the 'sqlite' backend"):
+        load_config(env)
+
+
+def test_a_malformed_database_url_is_refused():
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "not a url"}
+    with pytest.raises(ConfigurationError, match="DATABASE_URL is not a database URL"):
+        load_config(env)
+
+
+def test_a_pool_setting_that_is_not_a_number_is_named():
+    env = {**PRODUCTION_ENV, "DB_POOL_SIZE": "ten"}
+    with pytest.raises(ConfigurationError, match="DB_POOL_SIZE must be a whole number"):
+        load_config(env)
+
+
+def test_an_unknown_log_format_is_refused():
+    with pytest.raises(ConfigurationError, match="LOG_FORMAT must be 'text' or 'json'"):
+        load_config({"APP_ENV": "development", "LOG_FORMAT": "xml"})
+
+
+def test_development_logs_readable_text_and_debugs():
+    config = load_config({"APP_ENV": "development"})
+    assert config.DEBUG is True
+    assert config.LOG_FORMAT == "text"
+
+
+def test_testing_reads_its_own_database_variable():
+    url = "postgresql://tester@127.0.0.1:5432/elsewhere_test"
+    config = load_config({"APP_ENV": "testing", "TEST_DATABASE_URL": url, "DATABASE_URL": "x"})
+    assert config.TESTING is True
+    assert config.SQLALCHEMY_DATABASE_URI.endswith("@127.0.0.1:5432/elsewhere_test")

@@ -1,0 +1,51 @@
+"""The named variants: each is rendered with its tasks, linted, and passes its own test suite."""
+
+import sys
+
+import pytest
+
+from tests.support import BIN, VARIANTS, project_env, run
+
+pytestmark = pytest.mark.slow
+
+
+def driver(name: str) -> str:
+    return VARIANTS[name].get("db_driver", "psycopg2")
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_variant_passes_black_and_ruff(variant, name):
+    project = variant(name)
+    run([str(BIN / "black"), "--check", "--quiet", "."], cwd=project)
+    run([str(BIN / "ruff"), "check", "--quiet", "."], cwd=project)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_variant_passes_its_own_test_suite_on_postgresql(variant, name):
+    project = variant(name)
+    env = project_env(project, f"meta_{name}_test", driver(name))
+    result = run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], project, env)
+    assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+def test_default_variant_passes_its_own_suite_in_parallel(variant):
+    project = variant("default")
+    env = project_env(project, "meta_parallel_test", driver("default"))
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2"]
+    assert " passed" in run(command, project, env).stdout
+
+
+def test_default_variant_passes_its_pre_commit_hooks_offline(variant):
+    project = variant("default")
+    env = project_env(project, "unused", driver("default"))
+    run([str(BIN / "pre-commit"), "run", "--all-files"], project, env)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_variant_is_a_git_repository_with_main_and_develop(variant, name):
+    project = variant(name)
+    branches = run(["git", "branch", "--format=%(refname:short)"], project).stdout.split()
+    assert sorted(branches) == ["develop", "main"]
+    assert run(["git", "status", "--porcelain"], project).stdout == ""
+    assert (project / ".env").exists()
+    assert "SECRET_KEY" not in (project / ".copier-answers.yml").read_text()
