@@ -49,12 +49,14 @@ def condition(combos: list[dict], present: list[dict]) -> str:
     for name, values in DIMENSIONS.items():
         for value in values:
             if present == [combo for combo in combos if combo[name] == value]:
-                return test(name, value)
-    clauses = [" and ".join(test(key, value) for key, value in combo.items()) for combo in present]
+                return jinja_test(name, value)
+    clauses = [
+        " and ".join(jinja_test(key, value) for key, value in combo.items()) for combo in present
+    ]
     return " or ".join(f"({clause})" for clause in clauses)
 
 
-def test(name: str, value: object) -> str:
+def jinja_test(name: str, value: object) -> str:
     """The Jinja test that an answer has a value (bools read as themselves)."""
     if isinstance(value, bool):
         return name if value else f"not {name}"
