@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import GIT_IDENTITY, ROOT, render, run
 
 HOOK = ROOT / "hooks" / "init_project.py"
 
@@ -105,3 +105,12 @@ def test_a_second_run_changes_nothing(project):
     assert result.returncode == 0
     assert (project / ".env").read_text() == env_before
     assert len(git(project, "log", "--oneline").splitlines()) == 1
+
+
+def test_make_init_does_the_copy_tasks_for_a_project_rendered_without_them(template, tmp_path):
+    project = render(template, tmp_path / "skipped", {})
+    assert not (project / ".env").exists() and not (project / ".git").exists()
+    run(["make", "init"], project, {**os.environ, **GIT_IDENTITY})
+    assert (project / ".env").exists()
+    assert git(project, "branch", "--show-current").strip() == "main"
+    assert (project / "scripts" / "init_project.py").read_text() == HOOK.read_text()

