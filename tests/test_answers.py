@@ -4,11 +4,10 @@ import re
 import sys
 from pathlib import Path
 
-import copier
 import pytest
 import yaml
 
-from tests.support import ROOT
+from tests.support import ROOT, render
 
 QUESTIONS = {
     name: spec
@@ -71,15 +70,7 @@ def test_reserved_names_cover_the_running_pythons_standard_library():
 def test_a_bad_answer_is_refused_with_a_message_naming_it(template, tmp_path, answers, message):
     destination = tmp_path / "project"
     with pytest.raises(ValueError, match=re.escape(message)) as raised:
-        copier.run_copy(
-            str(template),
-            destination,
-            data=answers,
-            defaults=True,
-            skip_tasks=True,
-            vcs_ref="HEAD",
-            quiet=True,
-        )
+        render(template, destination, answers)
     [question] = answers
     assert question in str(raised.value)
     assert not any(Path(destination).glob("*")), "nothing is written for a refused answer"
