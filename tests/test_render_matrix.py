@@ -76,7 +76,8 @@ def test_no_jinja_is_left_in_names_or_contents(rendered):
 def test_every_file_is_well_formed(rendered):
     for path in project_files(rendered[0]):
         text = path.read_text()
-        assert text.endswith("\n") and not text.endswith("\n\n"), f"{path}: end of file"
+        if text:
+            assert text.endswith("\n") and not text.endswith("\n\n"), f"{path}: end of file"
         assert not re.search(r"[ \t]+$", text, re.MULTILINE), f"{path}: trailing whitespace"
         if path.suffix == ".py":
             compile(text, str(path), "exec")

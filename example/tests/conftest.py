@@ -1,52 +1,77 @@
-"""Fixtures: the app on its own PostgreSQL test database, a test client and a CLI runner.
+"""Fixtures: a migrated PostgreSQL test database and a rolled-back transaction per test.
 
 TEST_DATABASE_URL names the test database (unset: the embedded server).
-It is created afresh for the run, one copy per pytest-xdist worker, and dropped at the end.
+Once per run, the real migrations build `<name>_template`; each pytest-xdist worker
+then gets its own copy (CREATE DATABASE ... TEMPLATE), and every test runs inside a
+transaction on that copy which is rolled back at its end. Code under test may commit:
+its commits become savepoints of the test's transaction.
 """
 
 import io
-import logging
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import scoped_session
 
 from my_service import create_app
 from my_service.config import TestingConfig
 from my_service.database import admin
 from my_service.extensions import db
 
+from .support import build_template, capture_console, testing_config
+
 
 @pytest.fixture(scope="session")
-def database_url(worker_id: str) -> Iterator[str]:
-    """A fresh, empty test database for this run (and this xdist worker)."""
-    url = make_url(create_app(TestingConfig()).config["SQLALCHEMY_DATABASE_URI"])
-    if worker_id != "master":
-        url = url.set(database=f"{url.database}_{worker_id}")
+def database_url(request: pytest.FixtureRequest, worker_id: str) -> Iterator[URL]:
+    """This worker's copy of the migrated test database."""
+    base = make_url(create_app(TestingConfig()).config["SQLALCHEMY_DATABASE_URI"])
+    template = base.set(database=f"{base.database}_template")
+    worker_input = getattr(request.config, "workerinput", {})
+    build_template(template, worker_input.get("testrunuid") or uuid.uuid4().hex)
+    url = base.set(database=f"{base.database}_{worker_id}")
     admin.drop_database(url)
-    admin.create_database(url)
-    yield url.render_as_string(hide_password=False)
+    admin.create_database(url, template=template.database)
+    yield url
     admin.drop_database(url)
 
 
 @pytest.fixture
-def config(database_url: str) -> TestingConfig:
-    """The testing configuration, pointed at this run's test database."""
-    config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = database_url
-    return config
+def config(database_url: URL) -> TestingConfig:
+    """The testing configuration, pointed at this worker's database."""
+    return testing_config(database_url)
 
 
 @pytest.fixture
 def app(config: TestingConfig) -> Iterator[Flask]:
-    """The application under test; its connections are closed afterwards."""
+    """The app, inside an app context, with every session joined to one rolled-back transaction."""
     app = create_app(config)
-    yield app
     with app.app_context():
-        for engine in db.engines.values():
+        engines = db.engines
+        originals = dict(engines)
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        # Sessions bound to this connection turn their commits into savepoints.
+        for key in engines:
+            engines[key] = connection
+        db.session.remove()
+        db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+        yield app
+        db.session.remove()
+        transaction.rollback()
+        connection.close()
+        engines.update(originals)
+        for engine in originals.values():
             engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask) -> scoped_session:
+    """The database session the app uses, inside the test's transaction."""
+    return db.session
 
 
 @pytest.fixture
@@ -59,14 +84,6 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     """A runner for the app's CLI commands."""
     return app.test_cli_runner()
-
-
-def capture_console(app: Flask) -> io.StringIO:
-    """Point the app's console log handler at a buffer and return the buffer."""
-    [handler] = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
-    output = io.StringIO()
-    handler.setStream(output)
-    return output
 
 
 @pytest.fixture

@@ -1,14 +1,22 @@
 """My Service: A Flask and PostgreSQL service."""
 
+from pathlib import Path
+
 from flask import Flask
 
-from . import health
+# Importing models completes the mappers and db.metadata before anything queries.
+from . import cli, health, models
 from .config import Config, load_config
 from .database import configure_database
+from .database.errors import register_database_error_handlers
 from .errors import register_error_handlers
-from .extensions import db
+from .extensions import db, migrate
 from .logging import configure_logging
 from .request_id import register_request_id
+
+__all__ = ["create_app", "models"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -20,7 +28,9 @@ def create_app(config: Config | None = None) -> Flask:
     register_extensions(app)
     register_request_id(app)
     register_error_handlers(app)
+    register_database_error_handlers(app)
     register_blueprints(app)
+    register_commands(app)
     return app
 
 
@@ -28,8 +38,18 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension instances to this app."""
     configure_database(app)
     db.init_app(app)
+    # Batch mode only helps SQLite; server defaults are compared so that
+    # `flask db check` also catches a changed default.
+    migrate.init_app(
+        app, db, directory=str(MIGRATIONS), render_as_batch=False, compare_server_default=True
+    )
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount the HTTP endpoints."""
     app.register_blueprint(health.bp)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the project's CLI commands to `flask`."""
+    app.cli.add_command(cli.dbtools)

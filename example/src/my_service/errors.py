@@ -1,6 +1,10 @@
 """One JSON error shape for every error the service answers with.
 
-{"error": {"status": 404, "code": "not_found", "message": "...", "request_id": "..."}}
+{"error": {"status": 409, "code": "conflict", "message": "email is already taken",
+           "request_id": "3f2a...", "field": "email"}}
+
+`field` (the input an error concerns) and `details` (per-field messages) appear
+only when they apply.
 """
 
 from flask import Flask, Response, current_app, json
@@ -9,26 +13,24 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from .request_id import current_request_id
 
 
-def error_body(status: int, code: str, message: str) -> dict:
-    """The JSON document for an error."""
-    return {
-        "error": {
-            "status": status,
-            "code": code,
-            "message": message,
-            "request_id": current_request_id(),
-        }
-    }
+def error_response(
+    status: int, code: str, message: str, headers: dict | None = None, **extra: object
+) -> Response:
+    """The JSON response for an error; `extra` adds keys such as `field` or `details`."""
+    error = {"status": status, "code": code, "message": message, "request_id": current_request_id()}
+    error.update({key: value for key, value in extra.items() if value is not None})
+    response = current_app.response_class(
+        json.dumps({"error": error}), status=status, mimetype="application/json"
+    )
+    response.headers.update(headers or {})
+    return response
 
 
 def handle_http_error(error: HTTPException) -> Response:
     """Answer an HTTP error (400, 404, 405, 503...) in the JSON shape, keeping its headers."""
-    response = error.get_response()
     code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
-    body = error_body(error.code or 500, code, error.description or "")
-    response.set_data(json.dumps(body))
-    response.content_type = "application/json"
-    return response
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    return error_response(error.code or 500, code, error.description or "", headers=headers)
 
 
 def handle_unexpected_error(error: Exception) -> Response:

@@ -1,5 +1,8 @@
 """Create and drop whole databases, through the server's maintenance database."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError
@@ -59,3 +62,40 @@ def _run_outside_transaction(url: URL, statement: str) -> None:
             connection.execute(text(statement))
     finally:
         engine.dispose()
+
+
+@contextmanager
+def advisory_lock(url: str | URL, key: int) -> Iterator[None]:
+    """Hold a server-wide advisory lock (on the maintenance database) for the block."""
+    engine = create_engine(maintenance_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+    finally:
+        engine.dispose()
+
+
+def database_comment(url: str | URL) -> str | None:
+    """The comment on the database named in `url`, or None (also when it does not exist)."""
+    url = make_url(url)
+    engine = create_engine(maintenance_url(url))
+    try:
+        with engine.connect() as connection:
+            query = text(
+                "SELECT shobj_description(oid, 'pg_database') "
+                "FROM pg_database WHERE datname = :name"
+            )
+            return connection.scalar(query, {"name": url.database})
+    finally:
+        engine.dispose()
+
+
+def set_database_comment(url: str | URL, comment: str) -> None:
+    """Label the database named in `url` (used to mark a test template as current)."""
+    url = make_url(url)
+    quoted = comment.replace("'", "''")
+    _run_outside_transaction(url, f"COMMENT ON DATABASE \"{url.database}\" IS '{quoted}'")

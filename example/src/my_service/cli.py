@@ -1,0 +1,114 @@
+"""`flask dbtools ...`: database chores from the command line."""
+
+from pathlib import Path
+
+import click
+
+from .database import admin, backup, erd, maintenance
+from .database.wait import DatabaseUnavailableError, wait_for_database
+from .extensions import db
+
+
+@click.group()
+def dbtools() -> None:
+    """Database utilities: wait, create, drop, backup, restore, upkeep, diagram."""
+
+
+@dbtools.command()
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds to keep trying.")
+def wait(timeout: float) -> None:
+    """Wait until the database answers (run before migrations at start-up)."""
+    try:
+        attempts = wait_for_database(db.engine, timeout=timeout)
+    except DatabaseUnavailableError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"The database answered after {attempts} attempt(s).")
+
+
+@dbtools.command()
+def create() -> None:
+    """Create the configured database if it does not exist."""
+    admin.ensure_database(db.engine.url)
+    click.echo(f"Database {db.engine.url.database!r} is there.")
+
+
+@dbtools.command()
+@click.confirmation_option(prompt="Drop the database and everything in it?")
+def drop() -> None:
+    """Drop the configured database, closing other connections to it."""
+    db.engine.dispose()
+    admin.drop_database(db.engine.url)
+    click.echo(f"Database {db.engine.url.database!r} dropped.")
+
+
+@dbtools.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a pg_dump (custom format) of the database to PATH."""
+    try:
+        backup.backup(db.engine, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {path} ({path.stat().st_size} bytes).")
+
+
+@dbtools.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.confirmation_option(prompt="Replace the database's contents with the backup?")
+def restore_command(path: Path) -> None:
+    """Restore the database from a backup made by `flask dbtools backup`."""
+    db.engine.dispose()
+    try:
+        backup.restore(db.engine, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Database restored from {path}.")
+
+
+@dbtools.command()
+@click.option("--table", help="Only this table (default: all).")
+def vacuum(table: str | None) -> None:
+    """VACUUM (ANALYZE): reclaim dead rows and refresh the planner's statistics."""
+    try:
+        maintenance.vacuum_analyze(db.engine, table)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Vacuumed and analyzed {table or 'every table'}.")
+
+
+@dbtools.command()
+def sizes() -> None:
+    """Show each table's size with its indexes, largest first."""
+    click.echo(f"{'table':<30} {'rows':>10} {'table':>12} {'indexes':>12} {'total':>12}")
+    for row in maintenance.table_sizes(db.engine):
+        click.echo(
+            f"{row.table:<30} {row.estimated_rows:>10} {row.table_bytes:>12} "
+            f"{row.index_bytes:>12} {row.total_bytes:>12}"
+        )
+
+
+@dbtools.command("unused-indexes")
+def unused_indexes() -> None:
+    """List indexes never used since statistics were reset (candidates to drop)."""
+    rows = maintenance.unused_indexes(db.engine)
+    if not rows:
+        click.echo("Every index has been used.")
+    for row in rows:
+        click.echo(f"{row.table}.{row.index}: {row.index_bytes} bytes, never scanned")
+
+
+@dbtools.command("erd")
+@click.option(
+    "--write",
+    "document",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Replace the diagram between the ERD markers of this Markdown file.",
+)
+def erd_command(document: Path | None) -> None:
+    """Print the Mermaid entity-relationship diagram of the models."""
+    diagram = erd.mermaid_erd(db.metadata)
+    if document is None:
+        click.echo(diagram, nl=False)
+        return
+    document.write_text(erd.replace_diagram(document.read_text(), diagram))
+    click.echo(f"Diagram written to {document}.")

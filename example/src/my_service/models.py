@@ -1,0 +1,16 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees them all."""
+
+from .projects.models import Project
+from .tags.models import Tag, task_tags
+from .tasks.models import Status, Task
+from .users.models import Role, User
+
+__all__ = [
+    "Project",
+    "Role",
+    "Status",
+    "Tag",
+    "Task",
+    "User",
+    "task_tags",
+]

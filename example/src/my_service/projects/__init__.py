@@ -1,0 +1,1 @@
+"""Projects: named groups of tasks, owned by a user."""

@@ -1,0 +1,45 @@
+"""Helpers the fixtures share: test configurations, the template database, log capture."""
+
+import io
+import logging
+
+import flask_migrate
+from flask import Flask
+from sqlalchemy.engine import URL, make_url
+
+from my_service import create_app
+from my_service.config import TestingConfig
+from my_service.database import admin
+from my_service.extensions import db
+
+# Any fixed number: it names the lock that serialises building the template.
+TEMPLATE_LOCK = 7_314_159
+
+
+def testing_config(url: URL | str) -> TestingConfig:
+    """The testing configuration, pointed at one database."""
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = make_url(url).render_as_string(hide_password=False)
+    return config
+
+
+def build_template(url: URL, run_id: str) -> None:
+    """Create the template database with the real migrations, once per test run."""
+    with admin.advisory_lock(url, TEMPLATE_LOCK):
+        if admin.database_comment(url) == run_id:
+            return
+        admin.drop_database(url)
+        admin.create_database(url)
+        app = create_app(testing_config(url))
+        with app.app_context():
+            flask_migrate.upgrade()
+            db.engine.dispose()
+        admin.set_database_comment(url, run_id)
+
+
+def capture_console(app: Flask) -> io.StringIO:
+    """Point the app's console log handler at a buffer and return the buffer."""
+    [handler] = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
+    output = io.StringIO()
+    handler.setStream(output)
+    return output

@@ -1,0 +1,51 @@
+"""Column sets many models share: timestamps and soft deletion."""
+
+from datetime import datetime
+
+from sqlalchemy import event, func
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+
+
+class TimestampMixin:
+    """`created_at` and `updated_at`, both set by the database clock."""
+
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class SoftDeleteMixin:
+    """Rows are marked deleted instead of removed, and hidden from every query by default.
+
+    Pass `execution_options(include_deleted=True)` to a query to see them.
+    """
+
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether the row is marked deleted."""
+        return self.deleted_at is not None
+
+    def soft_delete(self) -> None:
+        """Mark the row deleted, at the database's clock."""
+        self.deleted_at = func.now()
+
+    def restore(self) -> None:
+        """Bring a deleted row back."""
+        self.deleted_at = None
+
+
+@event.listens_for(Session, "do_orm_execute")
+def hide_soft_deleted_rows(state: ORMExecuteState) -> None:
+    """Add `deleted_at IS NULL` for every soft-deletable entity a SELECT loads."""
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.is_relationship_load
+        and not state.execution_options.get("include_deleted", False)
+    ):
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                SoftDeleteMixin, lambda cls: cls.deleted_at.is_(None), include_aliases=True
+            )
+        )

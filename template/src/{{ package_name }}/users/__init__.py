@@ -1,0 +1,1 @@
+"""Users: the people who own projects and work on tasks."""

@@ -1,0 +1,17 @@
+"""How users are read from and written to JSON."""
+
+from marshmallow import Schema, fields, validate
+
+from .models import Role
+
+
+class UserSchema(Schema):
+    """A user as the API shows it and accepts it."""
+
+    id = fields.Integer(dump_only=True)
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.Enum(Role, by_value=True, load_default=Role.MEMBER)
+    is_active = fields.Boolean(load_default=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)

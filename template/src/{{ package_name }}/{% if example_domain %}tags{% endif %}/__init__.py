@@ -1,0 +1,1 @@
+"""Tags: labels shared across tasks."""

@@ -1,0 +1,1 @@
+"""Tasks: the work inside a project."""
