@@ -22,7 +22,7 @@ from my_service.config import TestingConfig
 from my_service.database import admin
 from my_service.extensions import db
 
-from .support import build_template, capture_console, testing_config
+from .support import build_template, capture_console, config_for
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +42,7 @@ def database_url(request: pytest.FixtureRequest, worker_id: str) -> Iterator[URL
 @pytest.fixture
 def config(database_url: URL) -> TestingConfig:
     """The testing configuration, pointed at this worker's database."""
-    return testing_config(database_url)
+    return config_for(database_url)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from my_service.extensions import db
 TEMPLATE_LOCK = 7_314_159
 
 
-def testing_config(url: URL | str) -> TestingConfig:
+def config_for(url: URL | str) -> TestingConfig:
     """The testing configuration, pointed at one database."""
     config = TestingConfig()
     config.SQLALCHEMY_DATABASE_URI = make_url(url).render_as_string(hide_password=False)
@@ -30,7 +30,7 @@ def build_template(url: URL, run_id: str) -> None:
             return
         admin.drop_database(url)
         admin.create_database(url)
-        app = create_app(testing_config(url))
+        app = create_app(config_for(url))
         with app.app_context():
             flask_migrate.upgrade()
             db.engine.dispose()

@@ -3,13 +3,14 @@
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 
 from .database import admin, backup, erd, maintenance
 from .database.wait import DatabaseUnavailableError, wait_for_database
 from .extensions import db
 
 
-@click.group()
+@click.group(cls=AppGroup)
 def dbtools() -> None:
     """Database utilities: wait, create, drop, backup, restore, upkeep, diagram."""
 

@@ -10,7 +10,7 @@ from my_service import MIGRATIONS, create_app
 from my_service.database import admin
 from my_service.extensions import db
 
-from ..support import testing_config
+from ..support import config_for
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def alembic_config() -> dict:
 @pytest.fixture
 def alembic_engine(empty_database_url: URL) -> Iterator[Engine]:
     """The engine pytest-alembic migrates, with the app (which env.py reads) bound to it."""
-    app = create_app(testing_config(empty_database_url))
+    app = create_app(config_for(empty_database_url))
     engine = create_engine(empty_database_url)
     with app.app_context():
         yield engine

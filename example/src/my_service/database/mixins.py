@@ -37,11 +37,14 @@ class SoftDeleteMixin:
 
 @event.listens_for(Session, "do_orm_execute")
 def hide_soft_deleted_rows(state: ORMExecuteState) -> None:
-    """Add `deleted_at IS NULL` for every soft-deletable entity a SELECT loads."""
+    """Add `deleted_at IS NULL` for every soft-deletable entity a SELECT loads.
+
+    Relationship loads are filtered too, so `project.tasks` hides deleted tasks
+    even when the project came from the identity map.
+    """
     if (
         state.is_select
         and not state.is_column_load
-        and not state.is_relationship_load
         and not state.execution_options.get("include_deleted", False)
     ):
         state.statement = state.statement.options(
