@@ -102,11 +102,24 @@ def project_env(project: Path, database: str, driver: str) -> dict[str, str]:
     }
     env.update(
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        PYTEST_DEBUG_TEMPROOT=inner_temp_root(project),
         PYTHONPATH=str(project / "src"),
         TEST_DATABASE_URL=url.render_as_string(hide_password=False),
         **GIT_IDENTITY,
     )
     return env
+
+
+def inner_temp_root(project: Path) -> str:
+    """A temp root for a rendered project's own pytest runs.
+
+    Each pytest session prunes old numbered folders under its temp root; sharing
+    the meta suite's would let an inner run delete folders the meta suite is
+    still using (the embedded server's socket among them).
+    """
+    root = project.parent / "pytest-temp"
+    root.mkdir(exist_ok=True)
+    return str(root)
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600):

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.support import GIT_IDENTITY, VARIANTS, render, run
+from tests.support import GIT_IDENTITY, VARIANTS, inner_temp_root, render, run
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,7 @@ def test_default_project_installs_from_scratch_and_passes_on_embedded_postgresql
 ):
     project = render(template, tmp_path / "fresh", VARIANTS["default"], tasks=True)
     env = {key: value for key, value in os.environ.items() if key not in UNSET}
-    env.update(GIT_IDENTITY)
+    env.update(GIT_IDENTITY, PYTEST_DEBUG_TEMPROOT=inner_temp_root(project))
     run(["make", "install"], project, env, timeout=900)
     assert (project / ".venv" / "bin" / "flask").exists()
     run(["make", "lint"], project, env)
