@@ -6,7 +6,7 @@ DEMO ?= demo
 COPY := $(BIN)/copier copy --trust --defaults --vcs-ref HEAD --quiet
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-fast lint format demo example lock clean
+.PHONY: help install test test-fast lint format demo example bench lock clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ demo: install ## Render the default variant into demo/, install it and serve it
 example: install ## Re-render example/ (the default variant) from the template
 	rm -rf example
 	$(COPY) --skip-tasks . example
+
+bench: install ## Benchmarks, side by side against their baselines (see bench/)
+	PYTHONPATH=example/src:example $(BIN)/python bench/harness_isolation.py
 
 lock: install ## Re-pin requirements.txt and the generated project's requirements
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --no-annotate \

@@ -112,6 +112,9 @@ def test_answers_reach_the_files_they_drive(rendered):
         compose = yaml.safe_load((project / "compose.yaml").read_text())
         postgres = answers.get("postgres_version", 17)
         assert compose["services"]["db"]["image"] == f"postgres:{postgres}"
+        assert "db upgrade" in " ".join(compose["services"]["migrate"]["command"])
+        app_depends = compose["services"]["app"]["depends_on"]
+        assert app_depends["migrate"]["condition"] == "service_completed_successfully"
     if (project / CI_FILE).exists():
         workflow = yaml.safe_load((project / CI_FILE).read_text())
         assert workflow["jobs"]["test"]["services"]["postgres"]["image"] == (

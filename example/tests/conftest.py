@@ -22,7 +22,7 @@ from my_service.config import TestingConfig
 from my_service.database import admin
 from my_service.extensions import db
 
-from .support import build_template, capture_console, config_for
+from .support import build_template, capture_console, config_for, rolled_back
 
 
 @pytest.fixture(scope="session")
@@ -49,23 +49,10 @@ def config(database_url: URL) -> TestingConfig:
 def app(config: TestingConfig) -> Iterator[Flask]:
     """The app, inside an app context, with every session joined to one rolled-back transaction."""
     app = create_app(config)
-    with app.app_context():
-        engines = db.engines
-        originals = dict(engines)
-        connection = db.engine.connect()
-        transaction = connection.begin()
-        # Sessions bound to this connection turn their commits into savepoints.
-        for key in engines:
-            engines[key] = connection
-        db.session.remove()
-        db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+    with rolled_back(app):
         yield app
-        db.session.remove()
-        transaction.rollback()
-        connection.close()
-        engines.update(originals)
-        for engine in originals.values():
-            engine.dispose()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

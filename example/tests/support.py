@@ -2,6 +2,8 @@
 
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import flask_migrate
 from flask import Flask
@@ -35,6 +37,31 @@ def build_template(url: URL, run_id: str) -> None:
             flask_migrate.upgrade()
             db.engine.dispose()
         admin.set_database_comment(url, run_id)
+
+
+@contextmanager
+def rolled_back(app: Flask) -> Iterator[None]:
+    """Inside an app context, join every session of `app` to one transaction, rolled back on exit.
+
+    Sessions bound to the connection turn their commits into savepoints, so code
+    under test may commit and still leave nothing behind.
+    """
+    with app.app_context():
+        engines = db.engines
+        originals = dict(engines)
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        for key in engines:
+            engines[key] = connection
+        db.session.remove()
+        db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield
+        finally:
+            db.session.remove()
+            transaction.rollback()
+            connection.close()
+            engines.update(originals)
 
 
 def capture_console(app: Flask) -> io.StringIO:
