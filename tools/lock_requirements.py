@@ -17,28 +17,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-import copier
-
-ROOT = Path(__file__).resolve().parent.parent
+from rendering import ROOT, render
 # The answers that change the dependency set, with every value they take.
 DIMENSIONS: dict[str, list] = {
     "db_driver": ["psycopg2", "psycopg"],
     "embedded_postgres": [True, False],
+    "cache_backend": ["simple", "redis"],
 }
 FILES = ("requirements.txt", "requirements-dev.txt")
 
 
 def render_and_lock(answers: dict, destination: Path) -> dict[str, list[str]]:
     """Render one combination and return the lines of each requirements file."""
-    copier.run_copy(
-        str(ROOT),
-        destination,
-        data=answers,
-        defaults=True,
-        skip_tasks=True,
-        vcs_ref="HEAD",
-        quiet=True,
-    )
+    render(answers, destination)
     bin_dir = Path(sys.executable).parent
     subprocess.run(["make", "-s", "lock", f"BIN={bin_dir}"], cwd=destination, check=True)
     return {name: (destination / name).read_text().splitlines() for name in FILES}

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import scoped_session
 
@@ -59,6 +60,21 @@ def app(config: TestingConfig) -> Iterator[Flask]:
 def session(app: Flask) -> scoped_session:
     """The database session the app uses, inside the test's transaction."""
     return db.session
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements sent to the server while the test runs (savepoints left out)."""
+    sent: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            sent.append(statement)
+
+    connection = db.engines[None]  # the test's connection, standing in for the engine
+    event.listen(connection, "before_cursor_execute", record)
+    yield sent
+    event.remove(connection, "before_cursor_execute", record)
 
 
 @pytest.fixture

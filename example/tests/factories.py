@@ -1,6 +1,6 @@
 """factory-boy factories: one per model, writing through the app's session.
 
-`UserFactory()` builds and flushes a user inside the test's transaction;
+`UserFactory()` builds and saves a user inside the test's transaction;
 `UserFactory.build()` makes one without touching the database.
 """
 
@@ -12,12 +12,17 @@ from my_service.models import Project, Role, Tag, Task, User
 
 
 class BaseFactory(SQLAlchemyModelFactory):
-    """Flush (not commit) through the app's scoped session."""
+    """Save through the app's session, committing.
+
+    Inside the test harness a commit only releases a savepoint, so the rows stay
+    in the test's transaction, and a request that rolls back its own work does not
+    take the test's data with it.
+    """
 
     class Meta:
         abstract = True
         sqlalchemy_session = db.session
-        sqlalchemy_session_persistence = "flush"
+        sqlalchemy_session_persistence = "commit"
 
 
 class UserFactory(BaseFactory):

@@ -2,8 +2,10 @@
 
 import io
 import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import flask_migrate
 from flask import Flask
@@ -14,6 +16,8 @@ from my_service.config import TestingConfig
 from my_service.database import admin
 from my_service.extensions import db
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # Any fixed number: it names the lock that serialises building the template.
 TEMPLATE_LOCK = 7_314_159
 
@@ -22,6 +26,8 @@ def config_for(url: URL | str) -> TestingConfig:
     """The testing configuration, pointed at one database."""
     config = TestingConfig()
     config.SQLALCHEMY_DATABASE_URI = make_url(url).render_as_string(hide_password=False)
+    # Each app gets its own cache namespace, so no test reads another's entries.
+    config.CACHE_KEY_PREFIX = f"my_service-test-{uuid.uuid4().hex}:"
     return config
 
 

@@ -1,7 +1,6 @@
 """`flask dbtools ...` and `flask db ...` against the real server."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -14,9 +13,9 @@ from my_service.database import admin, erd
 from my_service.extensions import db
 from my_service.models import User
 
-from .support import config_for
+from .support import ROOT, config_for
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = ROOT / "docs"
 
 
 @pytest.fixture

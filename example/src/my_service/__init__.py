@@ -6,13 +6,18 @@ from flask import Flask
 
 # Importing models completes the mappers and db.metadata before anything queries.
 from . import cli, health, models
+from .api import IdConverter, id_schema
 from .config import Config, load_config
 from .database import configure_database
 from .database.errors import register_database_error_handlers
 from .errors import register_error_handlers
-from .extensions import db, migrate
+from .extensions import api, cache, db, migrate
 from .logging import configure_logging
+from .projects.routes import blp as projects_api
 from .request_id import register_request_id
+from .tags.routes import blp as tags_api
+from .tasks.routes import blp as tasks_api
+from .users.routes import blp as users_api
 
 __all__ = ["create_app", "models"]
 
@@ -27,9 +32,10 @@ def create_app(config: Config | None = None) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_request_id(app)
+    register_blueprints(app)
+    # After the API, so that its errors take the service's one JSON shape too.
     register_error_handlers(app)
     register_database_error_handlers(app)
-    register_blueprints(app)
     register_commands(app)
     return app
 
@@ -38,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension instances to this app."""
     configure_database(app)
     db.init_app(app)
+    cache.init_app(app)
     # Batch mode only helps SQLite; server defaults are compared so that
     # `flask db check` also catches a changed default.
     migrate.init_app(
@@ -46,8 +53,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the HTTP endpoints."""
+    """Mount the health endpoints and the REST API (with its OpenAPI document)."""
     app.register_blueprint(health.bp)
+    app.url_map.converters["id"] = IdConverter
+    api.init_app(app)
+    api.register_converter(IdConverter, id_schema)
+    for blueprint in (users_api, projects_api, tasks_api, tags_api):
+        api.register_blueprint(blueprint)
 
 
 def register_commands(app: Flask) -> None:

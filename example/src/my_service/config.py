@@ -59,6 +59,13 @@ class Config:
     NAME = "base"
     DEBUG = False
     TESTING = False
+    API_TITLE = "My Service"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
     DATABASE_URL_VARIABLE = "DATABASE_URL"
     DEFAULT_LOG_FORMAT = "json"
 
@@ -92,6 +99,11 @@ class Config:
             },
         }
         self.HEALTH_RETRY_AFTER = integer(env, "HEALTH_RETRY_AFTER", 5)
+        # NullCache turns caching off; SimpleCache is per process; RedisCache is shared.
+        self.CACHE_TYPE = env.get("CACHE_TYPE", "SimpleCache")
+        self.CACHE_DEFAULT_TIMEOUT = integer(env, "CACHE_DEFAULT_TIMEOUT", 300)
+        self.CACHE_KEY_PREFIX = env.get("CACHE_KEY_PREFIX", "my_service:")
+        self.CACHE_NO_NULL_WARNING = True  # NullCache is a deliberate choice, not a mistake
 
     def default_secret_key(self) -> str | None:
         """The key to use when SECRET_KEY is unset (none outside development and tests)."""

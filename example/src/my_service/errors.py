@@ -30,7 +30,11 @@ def handle_http_error(error: HTTPException) -> Response:
     """Answer an HTTP error (400, 404, 405, 503...) in the JSON shape, keeping its headers."""
     code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
     headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
-    return error_response(error.code or 500, code, error.description or "", headers=headers)
+    # Invalid input (422) carries the field errors webargs found, by location.
+    details = (getattr(error, "data", None) or {}).get("messages")
+    return error_response(
+        error.code or 500, code, error.description or "", headers=headers, details=details
+    )
 
 
 def handle_unexpected_error(error: Exception) -> Response:

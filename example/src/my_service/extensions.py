@@ -1,9 +1,13 @@
 """Extension instances, created unbound here and bound to the app in create_app."""
 
+from flask_caching import Cache
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
 from .database.base import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+api = Api()
+cache = Cache()

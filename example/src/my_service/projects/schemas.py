@@ -2,19 +2,36 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..api import Id, ListArguments, Text
+
+SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lowercase words joined by hyphens.")
+
 
 class ProjectSchema(Schema):
     """A project as the API shows it and accepts it."""
 
     id = fields.Integer(dump_only=True)
-    owner_id = fields.Integer(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    slug = fields.String(
-        validate=validate.Regexp(
-            r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lowercase words joined by hyphens."
-        )
-    )
-    description = fields.String(load_default="")
+    owner_id = Id(required=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    slug = Text(validate=[validate.Length(max=80), SLUG])
+    description = Text(load_default="", validate=validate.Length(max=10_000))
     archived_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+
+
+class ProjectUpdateSchema(Schema):
+    """The fields of a project that PATCH may change."""
+
+    name = Text(validate=validate.Length(min=1, max=200))
+    slug = Text(validate=[validate.Length(max=80), SLUG])
+    description = Text(validate=validate.Length(max=10_000))
+
+
+class ProjectListArguments(ListArguments):
+    """Filters of the project list."""
+
+    SORTS = ("id", "-id")
+
+    owner_id = Id(strict=False)
+    archived = fields.Boolean(metadata={"description": "Only archived (true) or active (false)."})

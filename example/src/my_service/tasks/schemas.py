@@ -2,22 +2,47 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..api import Id, ListArguments, Text
 from ..tags.schemas import TagSchema
 from .models import Status
 
 
 class TaskSchema(Schema):
-    """A task as the API shows it and accepts it; its tags are shown by name."""
+    """A task as the API shows it and accepts it; its tags are given and shown by name."""
 
     id = fields.Integer(dump_only=True)
-    project_id = fields.Integer(required=True)
-    assignee_id = fields.Integer(allow_none=True, load_default=None)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default="")
+    project_id = Id(required=True)
+    assignee_id = Id(allow_none=True, load_default=None)
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    description = Text(load_default="", validate=validate.Length(max=10_000))
     status = fields.Enum(Status, by_value=True, load_default=Status.TODO)
-    priority = fields.Integer(load_default=3, validate=validate.Range(min=1, max=5))
+    priority = fields.Integer(strict=True, load_default=3, validate=validate.Range(min=1, max=5))
     due_date = fields.Date(allow_none=True, load_default=None)
     completed_at = fields.DateTime(dump_only=True, allow_none=True)
-    tags = fields.List(fields.Pluck(TagSchema, "name"), dump_only=True)
+    tags = fields.Pluck(TagSchema, "name", many=True, load_default=list)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+
+
+class TaskUpdateSchema(Schema):
+    """The fields of a task that PATCH may change."""
+
+    assignee_id = Id(allow_none=True)
+    title = Text(validate=validate.Length(min=1, max=200))
+    description = Text(validate=validate.Length(max=10_000))
+    status = fields.Enum(Status, by_value=True)
+    priority = fields.Integer(strict=True, validate=validate.Range(min=1, max=5))
+    due_date = fields.Date(allow_none=True)
+    tags = fields.Pluck(TagSchema, "name", many=True)
+
+
+class TaskListArguments(ListArguments):
+    """Filters of the task list."""
+
+    SORTS = ("id", "-id", "due_date", "-due_date")
+
+    project_id = Id(strict=False)
+    assignee_id = Id(strict=False)
+    status = fields.Enum(Status, by_value=True)
+    due_before = fields.Date(metadata={"description": "Due on or before this day."})
+    due_after = fields.Date(metadata={"description": "Due on or after this day."})

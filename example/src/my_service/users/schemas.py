@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..api import ListArguments, Text
 from .models import Role
 
 
@@ -10,8 +11,27 @@ class UserSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     email = fields.Email(required=True, validate=validate.Length(max=320))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
     role = fields.Enum(Role, by_value=True, load_default=Role.MEMBER)
     is_active = fields.Boolean(load_default=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+
+
+class UserUpdateSchema(Schema):
+    """The fields of a user that PATCH may change."""
+
+    email = fields.Email(validate=validate.Length(max=320))
+    name = Text(validate=validate.Length(min=1, max=200))
+    role = fields.Enum(Role, by_value=True)
+    is_active = fields.Boolean()
+
+
+class UserListArguments(ListArguments):
+    """Filters of the user list."""
+
+    SORTS = ("id", "-id")
+
+    email = fields.Email(metadata={"description": "Exact address, any case."})
+    role = fields.Enum(Role, by_value=True)
+    is_active = fields.Boolean()

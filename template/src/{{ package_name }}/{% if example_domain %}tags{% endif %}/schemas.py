@@ -2,9 +2,19 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..api import ListArguments, Text
+
 
 class TagSchema(Schema):
     """A tag as the API shows it and accepts it."""
 
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = Text(required=True, validate=validate.Length(min=1, max=50))
+
+
+class TagListArguments(ListArguments):
+    """Filters of the tag list."""
+
+    SORTS = ("name", "-name", "id", "-id")
+
+    prefix = Text(validate=validate.Length(max=50), metadata={"description": "Name starts with."})

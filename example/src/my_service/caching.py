@@ -1,0 +1,95 @@
+"""Cached API reads that a write can never leave stale.
+
+Each table has a generation number in the cache. A cached read's key holds the
+generations of the tables it reads, so a write only has to bump them: after a
+commit, every table the session wrote to, and every table that references those
+(whose rows the database may have cascaded), gets a new generation, and the
+old entries are never read again. CACHE_TYPE picks the backend (NullCache: off).
+"""
+
+import functools
+from collections.abc import Callable
+from http import HTTPStatus
+
+from flask import Response, current_app, has_app_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session, UOWTransaction
+
+from .extensions import cache, db
+
+WRITTEN = "cache_tables_written"
+
+
+def generation_key(table: str) -> str:
+    return f"generation:{table}"
+
+
+def generations(tables: tuple[str, ...]) -> str:
+    """The current generation of each table, as one key part."""
+    values = cache.get_many(*(generation_key(table) for table in tables))
+    return ".".join(str(value or 0) for value in values)
+
+
+def referencing(tables: set[str]) -> set[str]:
+    """`tables` and every table that references one of them, directly or not."""
+    found, frontier = set(tables), set(tables)
+    while frontier:
+        frontier = {
+            table.name
+            for table in db.metadata.tables.values()
+            if table.name not in found
+            and any(key.column.table.name in frontier for key in table.foreign_keys)
+        }
+        found |= frontier
+    return found
+
+
+def cached_read(*tables: str, timeout: int | None = None) -> Callable:
+    """Cache a GET view's whole response, keyed by its URL and the generations of `tables`."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            key = f"view:{generations(tables)}:{request.full_path}"
+            hit = cache.get(key)
+            if hit is not None:
+                body, status, headers = hit
+                return Response(body, status=status, headers=headers)
+            response = current_app.make_response(view(*args, **kwargs))
+            if response.status_code == HTTPStatus.OK:
+                cache.set(
+                    key, (response.get_data(), HTTPStatus.OK, list(response.headers)), timeout
+                )
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+@event.listens_for(Session, "after_flush")
+def remember_written_tables(session: Session, _flush: UOWTransaction) -> None:
+    """Note which tables this transaction changed."""
+    written = session.info.setdefault(WRITTEN, set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        written.add(instance.__table__.name)
+        for relationship in type(instance).__mapper__.relationships:
+            if relationship.secondary is not None:
+                written.add(relationship.secondary.name)
+
+
+@event.listens_for(Session, "after_commit")
+def invalidate_written_tables(session: Session) -> None:
+    """Give every table the transaction wrote to (and those referencing it) a new generation."""
+    written = session.info.pop(WRITTEN, set())
+    if not written or not has_app_context():
+        return
+    for table in sorted(referencing(written)):
+        # The backend's own increment: atomic on Redis, so two writers never share one.
+        cache.cache.inc(generation_key(table))
+
+
+@event.listens_for(Session, "after_rollback")
+def forget_written_tables(session: Session) -> None:
+    """A rolled-back transaction changed nothing."""
+    session.info.pop(WRITTEN, None)

@@ -1,0 +1,68 @@
+"""/api/v1/users: list, create, read, update and delete users."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from ..api import get_or_404, order_by, paginate
+from ..caching import cached_read
+from ..extensions import db
+from .models import User
+from .schemas import UserListArguments, UserSchema, UserUpdateSchema
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="People with accounts.")
+
+
+@blp.route("/")
+class Users(MethodView):
+    """The collection of users."""
+
+    @cached_read("users")
+    @blp.arguments(UserListArguments, location="query")
+    @blp.response(200, UserSchema(many=True))
+    @blp.paginate()
+    def get(self, arguments: dict, pagination_parameters):
+        """List users, filtered and sorted."""
+        query = select(User)
+        if "email" in arguments:
+            query = query.where(func.lower(User.email) == arguments["email"].lower())
+        for name in ("role", "is_active"):
+            if name in arguments:
+                query = query.where(getattr(User, name) == arguments[name])
+        return paginate(order_by(query, User, arguments["sort"]), pagination_parameters)
+
+    @blp.arguments(UserSchema)
+    @blp.response(201, UserSchema)
+    def post(self, data: dict) -> User:
+        """Create a user; 409 when the email is taken."""
+        user = User(**data)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+
+@blp.route("/<id:user_id>")
+class UserById(MethodView):
+    """One user."""
+
+    @cached_read("users")
+    @blp.response(200, UserSchema)
+    def get(self, user_id: int) -> User:
+        """Read a user."""
+        return get_or_404(User, user_id)
+
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data: dict, user_id: int) -> User:
+        """Change some of a user's fields."""
+        user = get_or_404(User, user_id)
+        for name, value in data.items():
+            setattr(user, name, value)
+        db.session.commit()
+        return user
+
+    @blp.response(204)
+    def delete(self, user_id: int) -> None:
+        """Delete a user (soft: the row is kept and hidden)."""
+        get_or_404(User, user_id).soft_delete()
+        db.session.commit()
