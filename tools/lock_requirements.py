@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from rendering import ROOT, render
+
 # The answers that change the dependency set, with every value they take.
 DIMENSIONS: dict[str, list] = {
     "db_driver": ["psycopg2", "psycopg"],
