@@ -6,7 +6,7 @@ DEMO ?= demo
 COPY := $(BIN)/copier copy --trust --defaults --vcs-ref HEAD --quiet
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-fast lint format demo example bench lock openapi clean
+.PHONY: help install test test-fast lint format demo example bench lock docs clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -52,8 +52,8 @@ lock: install ## Re-pin requirements.txt and the generated project's requirement
 		--custom-compile-command "make lock" --extra dev pyproject.toml -o requirements.txt
 	$(BIN)/python tools/lock_requirements.py
 
-openapi: install ## Regenerate the generated project's committed OpenAPI document
-	$(BIN)/python tools/write_openapi.py
+docs: install ## Regenerate the generated project's OpenAPI document and schema diagram
+	$(BIN)/python tools/write_docs.py
 
 clean: ## Remove caches and the demo
 	rm -rf .pytest_cache .ruff_cache $(DEMO)

@@ -15,6 +15,7 @@ from .extensions import api, cache, db, migrate
 from .logging import configure_logging
 from .projects.routes import blp as projects_api
 from .request_id import register_request_id
+from .seeds import commands as seed_commands
 from .tags.routes import blp as tags_api
 from .tasks.routes import blp as tasks_api
 from .users.routes import blp as users_api
@@ -65,3 +66,4 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the project's CLI commands to `flask`."""
     app.cli.add_command(cli.dbtools)
+    app.cli.add_command(seed_commands.seed)

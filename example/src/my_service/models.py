@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from .projects.models import Project
+from .seeds.models import SeedRecord
 from .tags.models import Tag, task_tags
 from .tasks.models import Status, Task
 from .users.models import Role, User
@@ -8,6 +9,7 @@ from .users.models import Role, User
 __all__ = [
     "Project",
     "Role",
+    "SeedRecord",
     "Status",
     "Tag",
     "Task",

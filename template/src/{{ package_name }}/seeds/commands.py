@@ -1,0 +1,52 @@
+"""`flask seed ...`: apply versioned seed sets, show their state, generate fake data."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from . import runner
+from .loading import SeedError, read_sets
+
+try:
+    from .fake import fake_command
+except ImportError:  # Faker is a development dependency: no fake data in production
+    fake_command = None
+
+
+@click.group(cls=AppGroup)
+def seed() -> None:
+    """Seed data: run pending sets, show status, generate fake data."""
+
+
+def environment() -> str:
+    """The environment seed sets are chosen for (APP_ENV's configuration)."""
+    return current_app.config["NAME"]
+
+
+@seed.command("run")
+@click.option("--target", help="Stop after applying this seed set (its file name without .toml).")
+def run_command(target: str | None) -> None:
+    """Apply the pending seed sets of this environment, in order."""
+    try:
+        applied = runner.run(read_sets(), environment(), target)
+    except SeedError as error:
+        raise click.ClickException(str(error)) from None
+    if not applied:
+        click.echo("Nothing to apply: every seed set for this environment is applied.")
+    for seed_id in applied:
+        click.echo(f"applied {seed_id}")
+
+
+@seed.command("status")
+def status_command() -> None:
+    """List every seed set and whether it is applied, pending or changed."""
+    try:
+        states = runner.status(read_sets(), environment())
+    except SeedError as error:
+        raise click.ClickException(str(error)) from None
+    for seed_set, state in states:
+        click.echo(f"{seed_set.id:<40} {state:<20} {seed_set.description}")
+
+
+if fake_command is not None:
+    seed.add_command(fake_command)
