@@ -49,3 +49,15 @@ def test_variant_is_a_git_repository_with_main_and_develop(variant, name):
     assert run(["git", "status", "--porcelain"], project).stdout == ""
     assert (project / ".env").exists()
     assert "SECRET_KEY" not in (project / ".copier-answers.yml").read_text()
+
+
+def test_default_variant_survives_fuzzing_from_its_own_openapi_document(variant):
+    project = variant("default")
+    env = project_env(project, "meta_fuzz_test", driver("default"))
+    env["FUZZ_EXAMPLES"] = "50"
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "fuzz", "tests/fuzz"]
+    result = run(command, project, env)
+    [summary] = [line for line in result.stdout.splitlines() if line.startswith("schemathesis:")]
+    requests, errors = (int(word) for word in summary.split() if word.isdigit())
+    assert requests >= 500
+    assert errors == 0

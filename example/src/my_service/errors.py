@@ -8,9 +8,29 @@ only when they apply.
 """
 
 from flask import Flask, Response, current_app, json
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .request_id import current_request_id
+
+
+class ErrorSchema(Schema):
+    """What went wrong, for a person and for a program."""
+
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    code = fields.String(
+        required=True, metadata={"description": "A stable, machine-readable code."}
+    )
+    message = fields.String(required=True, metadata={"description": "What happened, in words."})
+    request_id = fields.String(allow_none=True, metadata={"description": "Quote it to support."})
+    field = fields.String(metadata={"description": "The input the error concerns."})
+    details = fields.Dict(metadata={"description": "Messages per location and field."})
+
+
+class ErrorResponseSchema(Schema):
+    """The body of every error response."""
+
+    error = fields.Nested(ErrorSchema, required=True)
 
 
 def error_response(

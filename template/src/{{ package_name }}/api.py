@@ -1,7 +1,7 @@
 """The REST API's shared parts: input fields, list arguments, sorting and pagination."""
 
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db
@@ -79,9 +79,14 @@ def get_or_404(model: type, id_: int):
 
 
 def paginate(query: Select, pagination) -> list:
-    """One page of `query`, telling flask-smorest the total for the X-Pagination header."""
-    page = db.paginate(
-        query, page=pagination.page, per_page=pagination.page_size, error_out=False, count=True
-    )
-    pagination.item_count = page.total
-    return page.items
+    """One page of `query`; the total goes to flask-smorest for the X-Pagination header.
+
+    A page past the end is empty without asking for it, which also keeps an absurd
+    page number from reaching PostgreSQL as an OFFSET it cannot hold.
+    """
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pagination.item_count = total
+    offset = (pagination.page - 1) * pagination.page_size
+    if offset >= total:
+        return []
+    return db.session.scalars(query.limit(pagination.page_size).offset(offset)).all()

@@ -6,8 +6,16 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
 from .database.base import Base
+from .errors import ErrorResponseSchema
+
+
+class ServiceApi(Api):
+    """flask-smorest's Api, documenting the service's own error shape."""
+
+    ERROR_SCHEMA = ErrorResponseSchema
+
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+api = ServiceApi()
 cache = Cache()
