@@ -46,6 +46,7 @@ example: install ## Re-render example/ (the default variant) from the template
 
 bench: install ## Benchmarks, side by side against their baselines (see bench/)
 	PYTHONPATH=example/src:example $(BIN)/python bench/harness_isolation.py
+	PYTHONPATH=example/src:example $(BIN)/python bench/seed_fake.py
 
 lock: install ## Re-pin requirements.txt and the generated project's requirements
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --no-annotate \

@@ -23,13 +23,13 @@ import sys
 import time
 from collections.abc import Callable
 
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
 from my_service import create_app
 from my_service.database import admin
 from my_service.extensions import db
 from my_service.models import User
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
-
 from tests.support import build_template, config_for, rolled_back
 
 SERVER = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/x")
