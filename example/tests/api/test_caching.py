@@ -1,6 +1,11 @@
 """Cached reads: a write is never followed by a stale read;
 a repeated read skips the database."""
 
+from sqlalchemy import update
+
+from my_service.models import User
+from my_service.seeds.fake import generate
+
 from ..factories import TagFactory, TaskFactory, UserFactory
 
 
@@ -57,3 +62,17 @@ def test_a_repeated_read_is_served_from_the_cache(client, statements):
     assert statements == []
     assert second.get_json() == first.get_json()
     assert second.headers["Content-Type"] == "application/json"
+
+
+def test_a_bulk_write_through_the_session_is_seen_by_the_next_read(client, session):
+    user = UserFactory(name="Before")
+    client.get(f"/api/v1/users/{user.id}")
+    session.execute(update(User).where(User.id == user.id).values(name="Bulk"))
+    session.commit()
+    assert client.get(f"/api/v1/users/{user.id}").get_json()["name"] == "Bulk"
+
+
+def test_fake_data_loaded_with_copy_is_seen_by_the_next_read(client):
+    assert client.get("/api/v1/tasks/").get_json() == []
+    generate(users=2, projects=1, tasks=3, seed=1)
+    assert len(client.get("/api/v1/tasks/").get_json()) == 3

@@ -2,9 +2,10 @@
 
 Each table has a generation number in the cache. A cached read's key holds the
 generations of the tables it reads, so a write only has to bump them: after a
-commit, every table the session wrote to, and every table that references those
-(whose rows the database may have cascaded), gets a new generation, and the
-old entries are never read again. CACHE_TYPE picks the backend (NullCache: off).
+commit, every table the session wrote to (through the ORM, a bulk statement, or
+`note_written` for COPY and raw SQL), and every table that references those
+(whose rows the database may have cascaded), gets a new generation, and the old
+entries are never read again. CACHE_TYPE picks the backend (NullCache: off).
 """
 
 import functools
@@ -13,7 +14,7 @@ from http import HTTPStatus
 
 from flask import Response, current_app, has_app_context, request
 from sqlalchemy import event
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from .extensions import cache, db
 
@@ -67,15 +68,26 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
     return decorate
 
 
+def note_written(session: Session, *tables: str) -> None:
+    """Record writes the session cannot see itself (COPY, raw SQL), to invalidate on commit."""
+    session.info.setdefault(WRITTEN, set()).update(tables)
+
+
 @event.listens_for(Session, "after_flush")
 def remember_written_tables(session: Session, _flush: UOWTransaction) -> None:
-    """Note which tables this transaction changed."""
-    written = session.info.setdefault(WRITTEN, set())
+    """Note which tables the unit of work changed."""
     for instance in (*session.new, *session.dirty, *session.deleted):
-        written.add(instance.__table__.name)
+        note_written(session, instance.__table__.name)
         for relationship in type(instance).__mapper__.relationships:
             if relationship.secondary is not None:
-                written.add(relationship.secondary.name)
+                note_written(session, relationship.secondary.name)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def remember_bulk_writes(state: ORMExecuteState) -> None:
+    """Note the table of a bulk INSERT, UPDATE or DELETE run through the session."""
+    if state.is_insert or state.is_update or state.is_delete:
+        note_written(state.session, state.statement.table.name)
 
 
 @event.listens_for(Session, "after_commit")

@@ -16,6 +16,7 @@ import click
 from faker import Faker
 from sqlalchemy import insert
 
+from ..caching import note_written
 from ..extensions import db
 from ..models import Project, Status, User
 from ..projects.models import slugify
@@ -71,6 +72,7 @@ def copy_rows(table: str, columns: str, rows: Iterable[tuple]) -> None:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     statement = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)"
+    note_written(db.session, table)
     raw = db.session.connection().connection.dbapi_connection
     buffer.seek(0)
     with raw.cursor() as cursor:
