@@ -74,3 +74,23 @@ def test_an_unreachable_database_answers_503_with_retry_after():
     error = response.get_json()["error"]
     assert error["code"] == "service_unavailable"
     assert "database is unavailable" in error["message"]
+
+
+def test_an_exhausted_connection_pool_answers_503_instead_of_waiting_forever(config):
+    config.SQLALCHEMY_ENGINE_OPTIONS = {
+        **config.SQLALCHEMY_ENGINE_OPTIONS,
+        "pool_size": 1,
+        "max_overflow": 0,
+        "pool_timeout": 0.1,
+    }
+    app = create_app(config)
+    with app.app_context():
+        held = db.engine.connect()
+        try:
+            response = app.test_client().get("/api/v1/users/")
+        finally:
+            held.close()
+            db.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.get_json()["error"]["message"] == "The service is busy; please retry shortly."

@@ -13,6 +13,7 @@ from .database.errors import register_database_error_handlers
 from .errors import register_error_handlers
 from .extensions import api, cache, db, migrate
 from .logging import configure_logging
+from .monitoring import register_monitoring
 from .projects.routes import blp as projects_api
 from .request_id import register_request_id
 from .seeds import commands as seed_commands
@@ -33,6 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_request_id(app)
+    register_monitoring(app)
     register_blueprints(app)
     # After the API, so that its errors take the service's one JSON shape too.
     register_error_handlers(app)

@@ -99,6 +99,7 @@ class Config:
             },
         }
         self.HEALTH_RETRY_AFTER = integer(env, "HEALTH_RETRY_AFTER", 5)
+        self.SLOW_QUERY_MS = integer(env, "SLOW_QUERY_MS", 200)
         # NullCache turns caching off; SimpleCache is per process; RedisCache is shared.
         self.CACHE_TYPE = env.get("CACHE_TYPE", "SimpleCache")
         self.CACHE_DEFAULT_TIMEOUT = integer(env, "CACHE_DEFAULT_TIMEOUT", 300)

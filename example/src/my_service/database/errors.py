@@ -2,6 +2,7 @@
 
 from flask import Flask, Response, current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..errors import error_response
 from ..extensions import db
@@ -52,6 +53,14 @@ def handle_operational_error(error: OperationalError) -> Response:
     return error_response(503, "service_unavailable", message, headers={"Retry-After": retry_after})
 
 
+def handle_pool_timeout(_error: PoolTimeoutError) -> Response:
+    """Every pooled connection stayed busy for DB_POOL_TIMEOUT seconds: shed the request."""
+    current_app.logger.error("Connection pool exhausted")
+    retry_after = str(current_app.config["HEALTH_RETRY_AFTER"])
+    message = "The service is busy; please retry shortly."
+    return error_response(503, "service_unavailable", message, headers={"Retry-After": retry_after})
+
+
 def handle_model_validation_error(error: ModelValidationError) -> Response:
     """A model refused a value."""
     db.session.rollback()
@@ -74,5 +83,6 @@ def register_database_error_handlers(app: Flask) -> None:
     """Answer database and model errors in the JSON error shape."""
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_operational_error)
+    app.register_error_handler(PoolTimeoutError, handle_pool_timeout)
     app.register_error_handler(ModelValidationError, handle_model_validation_error)
     app.register_error_handler(DomainRuleError, handle_domain_rule_error)
