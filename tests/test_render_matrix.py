@@ -121,6 +121,8 @@ def test_answers_reach_the_files_they_drive(rendered):
             f"postgres:{answers.get('postgres_version', 17)}"
         )
         assert "${{ github.ref }}" in workflow["concurrency"]["group"]
+        services = workflow["jobs"]["test"]["services"]
+        assert ("redis" in services) is (answers.get("cache_backend") == "redis")
 
 
 LICENSE_FIRST_LINES = {
