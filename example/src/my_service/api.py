@@ -78,6 +78,13 @@ def get_or_404(model: type, id_: int):
     return db.first_or_404(select(model).where(model.id == id_))
 
 
+def assign(instance: object, data: dict) -> object:
+    """Copy validated input onto a model, attribute by attribute (so validators run)."""
+    for name, value in data.items():
+        setattr(instance, name, value)
+    return instance
+
+
 def paginate(query: Select, pagination) -> list:
     """One page of `query`; the total goes to flask-smorest for the X-Pagination header.
 

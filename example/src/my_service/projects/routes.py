@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from ..api import get_or_404, order_by, paginate
+from ..api import assign, get_or_404, order_by, paginate
 from ..caching import cached_read
 from ..extensions import db
 from .models import Project
@@ -55,9 +55,7 @@ class ProjectById(MethodView):
     @blp.response(200, ProjectSchema)
     def patch(self, data: dict, project_id: int) -> Project:
         """Change some of a project's fields."""
-        project = get_or_404(Project, project_id)
-        for name, value in data.items():
-            setattr(project, name, value)
+        project = assign(get_or_404(Project, project_id), data)
         db.session.commit()
         return project
 

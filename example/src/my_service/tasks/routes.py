@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from ..api import get_or_404, order_by, paginate
+from ..api import assign, get_or_404, order_by, paginate
 from ..caching import cached_read
 from ..database.validation import DomainRuleError
 from ..extensions import db
@@ -36,8 +36,7 @@ def apply(task: Task, data: dict) -> None:
     if "tags" in data:
         task.tags = tags_named(data.pop("tags"))
     status = data.pop("status", None)
-    for name, value in data.items():
-        setattr(task, name, value)
+    assign(task, data)
     if status is Status.DONE:
         task.complete()
     elif status is not None:

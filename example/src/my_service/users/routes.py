@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from ..api import get_or_404, order_by, paginate
+from ..api import assign, get_or_404, order_by, paginate
 from ..caching import cached_read
 from ..extensions import db
 from .models import User
@@ -55,9 +55,7 @@ class UserById(MethodView):
     @blp.response(200, UserSchema)
     def patch(self, data: dict, user_id: int) -> User:
         """Change some of a user's fields."""
-        user = get_or_404(User, user_id)
-        for name, value in data.items():
-            setattr(user, name, value)
+        user = assign(get_or_404(User, user_id), data)
         db.session.commit()
         return user
 
