@@ -15,7 +15,7 @@ except ImportError:  # Faker is a development dependency: no fake data in produc
 
 @click.group(cls=AppGroup)
 def seed() -> None:
-    """Seed data: run pending sets, show status, generate fake data."""
+    """Seed data: apply the pending sets and show their status (and fake data, in development)."""
 
 
 def environment() -> str:
