@@ -22,6 +22,7 @@ WRITTEN = "cache_tables_written"
 
 
 def generation_key(table: str) -> str:
+    """Where a table's generation number is kept in the cache."""
     return f"generation:{table}"
 
 
