@@ -6,9 +6,14 @@ commit, every table the session wrote to (through the ORM, a bulk statement, or
 `note_written` for COPY and raw SQL), and every table that references those
 (whose rows the database may have cascaded), gets a new generation, and the old
 entries are never read again. CACHE_TYPE picks the backend (NullCache: off).
+
+The cache is an optimisation: when its backend fails, reads are answered from the
+database and the failure is logged. A write whose invalidation failed can leave an
+entry stale until it expires (CACHE_DEFAULT_TIMEOUT), and that is logged as an error.
 """
 
 import functools
+import logging
 from collections.abc import Callable
 from http import HTTPStatus
 
@@ -19,6 +24,8 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from .extensions import cache, db
 
 WRITTEN = "cache_tables_written"
+
+logger = logging.getLogger(__name__)
 
 
 def generation_key(table: str) -> str:
@@ -52,16 +59,22 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            key = f"view:{generations(tables)}:{request.full_path}"
-            hit = cache.get(key)
+            try:
+                key = f"view:{generations(tables)}:{request.full_path}"
+                hit = cache.get(key)
+            except Exception as error:  # any backend failure: answer without the cache
+                logger.warning("Cache unavailable, reading from the database: %r", error)
+                return view(*args, **kwargs)
             if hit is not None:
                 body, status, headers = hit
                 return Response(body, status=status, headers=headers)
             response = current_app.make_response(view(*args, **kwargs))
             if response.status_code == HTTPStatus.OK:
-                cache.set(
-                    key, (response.get_data(), HTTPStatus.OK, list(response.headers)), timeout
-                )
+                entry = (response.get_data(), HTTPStatus.OK, list(response.headers))
+                try:
+                    cache.set(key, entry, timeout)
+                except Exception as error:  # the answer is right; only the cache missed it
+                    logger.warning("Cache unavailable, response not stored: %r", error)
             return response
 
         return wrapper
@@ -97,9 +110,18 @@ def invalidate_written_tables(session: Session) -> None:
     written = session.info.pop(WRITTEN, set())
     if not written or not has_app_context():
         return
-    for table in sorted(referencing(written)):
-        # The backend's own increment: atomic on Redis, so two writers never share one.
-        cache.cache.inc(generation_key(table))
+    tables = sorted(referencing(written))
+    try:
+        for table in tables:
+            # The backend's own increment: atomic on Redis, so two writers never share one.
+            cache.cache.inc(generation_key(table))
+    except Exception as error:  # the commit stands; say how long reads may lag behind it
+        logger.error(
+            "Cache unavailable, %s not invalidated: cached reads may lag for up to %ss: %r",
+            ", ".join(tables),
+            current_app.config["CACHE_DEFAULT_TIMEOUT"],
+            error,
+        )
 
 
 @event.listens_for(Session, "after_rollback")
