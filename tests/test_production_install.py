@@ -10,7 +10,7 @@ import sys
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.support import SERVER_URL, VARIANTS, render, run
+from tests.support import SERVER_URL, run
 
 pytestmark = pytest.mark.slow
 
@@ -38,9 +38,9 @@ def production_env(tmp_path) -> dict[str, str]:
 
 
 def test_the_installed_package_migrates_seeds_and_serves_from_anywhere(
-    template, tmp_path, production_env
+    variant, tmp_path, production_env
 ):
-    project = render(template, tmp_path / "project", VARIANTS["default"])
+    project = variant("default")
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)], tmp_path)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]

@@ -1,6 +1,7 @@
 """`flask dbtools ...` and `flask db ...` against the real server."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
@@ -18,10 +19,10 @@ from .support import ROOT, config_for
 DOCS = ROOT / "docs"
 
 
-@pytest.fixture
-def scratch(database_url: URL) -> Iterator[Flask]:
-    """An app on a database of its own, created empty, for commands that really commit."""
-    url = database_url.set(database=f"{database_url.database}_scratch")
+@contextmanager
+def app_on_own_database(database_url: URL, suffix: str) -> Iterator[Flask]:
+    """An app on a database of its own (not yet created), dropped afterwards."""
+    url = database_url.set(database=f"{database_url.database}_{suffix}")
     admin.drop_database(url)
     app = create_app(config_for(url))
     yield app
@@ -31,11 +32,19 @@ def scratch(database_url: URL) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def migrated(scratch: Flask) -> Flask:
-    """The scratch app with its database created and migrated."""
-    invoke(scratch, "dbtools", "create")
-    invoke(scratch, "db", "upgrade")
-    return scratch
+def scratch(database_url: URL) -> Iterator[Flask]:
+    """An app on an empty database of its own, for commands that really commit."""
+    with app_on_own_database(database_url, "scratch") as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def migrated(database_url: URL) -> Iterator[Flask]:
+    """An app on a migrated database of its own, built once for the commands that only read."""
+    with app_on_own_database(database_url, "migrated") as app:
+        invoke(app, "dbtools", "create")
+        invoke(app, "db", "upgrade")
+        yield app
 
 
 def invoke(app: Flask, *args: str):
@@ -81,8 +90,9 @@ def test_db_check_finds_no_drift_on_the_migrated_test_database(runner):
     assert result.exit_code == 0, result.output
 
 
-def test_backup_then_restore_brings_back_deleted_rows(migrated, tmp_path):
-    scratch = migrated
+def test_backup_then_restore_brings_back_deleted_rows(scratch, tmp_path):
+    invoke(scratch, "dbtools", "create")
+    invoke(scratch, "db", "upgrade")
     with scratch.app_context():
         db.session.add(User(email="saved@example.com", name="Saved"))
         db.session.commit()
