@@ -23,7 +23,13 @@ from my_service.config import TestingConfig
 from my_service.database import admin
 from my_service.extensions import db
 
-from .support import build_template, capture_console, config_for, rolled_back
+from .support import build_template, capture_console, check_test_server, config_for, rolled_back
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop at once, with one line, when the test database server cannot be reached."""
+    if not hasattr(config, "workerinput"):  # checked once, by the process that starts the run
+        check_test_server()
 
 
 @pytest.fixture(scope="session")

@@ -8,18 +8,35 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
+import pytest
 from flask import Flask
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 
 from my_service import create_app
 from my_service.config import TestingConfig
 from my_service.database import admin
+from my_service.database.errors import connection_problem
 from my_service.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Any fixed number: it names the lock that serialises building the template.
 TEMPLATE_LOCK = 7_314_159
+
+
+def check_test_server() -> None:
+    """Connect to the test server once; a UsageError (one line, no traceback) if it fails."""
+    url = create_app(TestingConfig()).config["SQLALCHEMY_DATABASE_URI"]
+    engine = create_engine(admin.maintenance_url(url))
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        raise pytest.UsageError(connection_problem(url, error, "TEST_DATABASE_URL")) from None
+    finally:
+        engine.dispose()
 
 
 def config_for(url: URL | str) -> TestingConfig:

@@ -5,9 +5,9 @@ from flask import Flask, request
 
 from my_service import create_app
 from my_service.config import TestingConfig
-from my_service.database.validation import DomainRuleError
 from my_service.extensions import db
 from my_service.models import User
+from my_service.validation import DomainRuleError
 
 from .factories import UserFactory
 

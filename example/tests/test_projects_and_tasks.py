@@ -6,9 +6,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from my_service.database.validation import DomainRuleError, ModelValidationError
 from my_service.models import Project, Status, Tag, Task, User
+from my_service.projects.models import SLUG_PATTERN
+from my_service.projects.schemas import ProjectSchema
 from my_service.tasks.schemas import TaskSchema
+from my_service.validation import DomainRuleError, ModelValidationError
 
 from .factories import ProjectFactory, TagFactory, TaskFactory, UserFactory
 
@@ -30,6 +32,38 @@ def test_a_slug_is_unique_per_owner_only(session):
 def test_a_malformed_slug_is_refused():
     with pytest.raises(ModelValidationError, match="slug"):
         Project(name="Roadmap", slug="Not A Slug")
+
+
+@pytest.mark.parametrize("slug", ["roadmap", "q3-2", "a-b-c", "Roadmap", "a--b", "-a", "a-", ""])
+def test_the_model_the_api_and_the_database_agree_on_what_a_slug_is(session, slug):
+    try:
+        Project(name="Roadmap", slug=slug)
+        model_accepts = True
+    except ModelValidationError:
+        model_accepts = False
+    api_errors = ProjectSchema().validate({"owner_id": 1, "name": "Roadmap", "slug": slug})
+    project = ProjectFactory()
+    savepoint = session.begin_nested()
+    try:
+        session.execute(
+            text("UPDATE projects SET slug = :slug WHERE id = :id"),
+            {"slug": slug, "id": project.id},
+        )
+        database_accepts = True
+    except IntegrityError:
+        database_accepts = False
+    savepoint.rollback()
+    assert model_accepts == ("slug" not in api_errors) == database_accepts
+
+
+def test_the_migration_checks_slugs_with_the_models_pattern(session):
+    definition = session.scalar(
+        text(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conname = 'ck_projects_slug_format'"
+        )
+    )
+    assert f"'{SLUG_PATTERN}'" in definition
 
 
 def test_an_owner_sees_their_projects_and_a_project_its_tasks(session):
@@ -102,7 +136,7 @@ def test_a_task_of_an_archived_project_cannot_be_completed(session):
     task = TaskFactory()
     task.project.archive()
     session.flush()
-    with pytest.raises(DomainRuleError, match="archived project"):
+    with pytest.raises(DomainRuleError, match="is archived: its tasks are read-only"):
         task.complete()
 
 
@@ -111,6 +145,19 @@ def test_archiving_twice_is_refused(session):
     project.archive()
     with pytest.raises(DomainRuleError, match="already archived"):
         project.archive()
+
+
+def test_an_unarchived_project_takes_changes_to_its_tasks_again(session):
+    task = TaskFactory()
+    task.project.archive()
+    task.project.unarchive()
+    task.complete()
+    assert task.status is Status.DONE
+
+
+def test_unarchiving_a_project_that_is_not_archived_is_refused(session):
+    with pytest.raises(DomainRuleError, match="is not archived"):
+        ProjectFactory().unarchive()
 
 
 def test_a_task_is_overdue_only_when_late_and_not_done(session):

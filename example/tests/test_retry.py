@@ -54,7 +54,7 @@ def rename(rival: Engine, conflicts: int, attempts: list[int]) -> str:
 
 def test_a_serialization_failure_is_retried_until_it_succeeds(real_app, rival):
     attempts: list[int] = []
-    result = retry_transient(attempts=3)(rename)(rival, 1, attempts)
+    result = retry_transient(db.session, attempts=3)(rename)(rival, 1, attempts)
     assert attempts == [1, 2]
     assert result == "Mine after 2"
     assert db.session.scalar(select(User.name).where(User.email == EMAIL)) == "Mine after 2"
@@ -63,7 +63,7 @@ def test_a_serialization_failure_is_retried_until_it_succeeds(real_app, rival):
 def test_retries_stop_after_the_limit_and_the_error_surfaces(real_app, rival):
     attempts: list[int] = []
     with pytest.raises(OperationalError) as raised:
-        retry_transient(attempts=2)(rename)(rival, 5, attempts)
+        retry_transient(db.session, attempts=2)(rename)(rival, 5, attempts)
     assert attempts == [1, 2]
     assert is_transient(raised.value)
 
@@ -71,7 +71,7 @@ def test_retries_stop_after_the_limit_and_the_error_surfaces(real_app, rival):
 def test_a_permanent_error_is_not_retried(real_app):
     attempts: list[int] = []
 
-    @retry_transient(attempts=3)
+    @retry_transient(db.session, attempts=3)
     def duplicate() -> None:
         attempts.append(1)
         db.session.add(User(email=EMAIL, name="Duplicate"))

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from my_service.database.validation import ModelValidationError
 from my_service.models import Role, User
 from my_service.users.schemas import UserSchema
+from my_service.validation import ModelValidationError
 
 from .factories import UserFactory
 

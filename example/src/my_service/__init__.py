@@ -6,16 +6,17 @@ from flask import Flask
 
 # Importing models completes the mappers and db.metadata before anything queries.
 from . import cli, health, models
-from .api import IdConverter, id_schema
-from .config import Config, load_config
-from .database import configure_database
-from .database.errors import register_database_error_handlers
+from .caching import register_caching
+from .config import Config, load_config, resolve_database_url
+from .database.events import listen_once
+from .database.mixins import hide_soft_deleted_rows
 from .errors import register_error_handlers
-from .extensions import api, cache, db, migrate
+from .extensions import api, db, migrate
 from .logging import configure_logging
 from .monitoring import register_monitoring
 from .projects.routes import blp as projects_api
 from .request_id import register_request_id
+from .rest import IdConverter, id_schema
 from .seeds import commands as seed_commands
 from .tags.routes import blp as tags_api
 from .tasks.routes import blp as tasks_api
@@ -32,22 +33,22 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, instance_path=config.INSTANCE_PATH)
     app.config.from_object(config)
     configure_logging(app)
-    register_extensions(app)
+    register_database(app)
+    register_caching(app)
     register_request_id(app)
     register_monitoring(app)
     register_blueprints(app)
     # After the API, so that its errors take the service's one JSON shape too.
     register_error_handlers(app)
-    register_database_error_handlers(app)
     register_commands(app)
     return app
 
 
-def register_extensions(app: Flask) -> None:
-    """Bind the extension instances to this app."""
-    configure_database(app)
+def register_database(app: Flask) -> None:
+    """Bind SQLAlchemy and Flask-Migrate, and hide soft-deleted rows from every query."""
+    app.config["SQLALCHEMY_DATABASE_URI"] = resolve_database_url(app.config)
     db.init_app(app)
-    cache.init_app(app)
+    listen_once(db.session, "do_orm_execute", hide_soft_deleted_rows)
     # Batch mode only helps SQLite; server defaults are compared so that
     # `flask db check` also catches a changed default.
     migrate.init_app(
@@ -66,6 +67,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the project's CLI commands to `flask`."""
+    """Add the project's commands to `flask`, and the models to `flask shell`."""
     app.cli.add_command(cli.dbtools)
     app.cli.add_command(seed_commands.seed)
+    app.shell_context_processor(shell_context)
+
+
+def shell_context() -> dict:
+    """What `flask shell` starts with: the database handle and every model."""
+    return {"db": db, **{name: getattr(models, name) for name in models.__all__}}

@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DRIVER = "postgresql+psycopg2"
-LOCAL_SERVER = "127.0.0.1:5432"
 
 
 class ConfigurationError(RuntimeError):
@@ -184,6 +184,18 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     return CONFIGS[name](env)
 
 
-def redact(url: str | URL) -> str:
-    """Render a database URL for logs, without its password."""
-    return make_url(url).render_as_string(hide_password=True)
+def resolve_database_url(settings: Mapping[str, Any]) -> str:
+    """The URL of the configured database, starting the embedded server if it is the one."""
+    if settings["SQLALCHEMY_DATABASE_URI"]:
+        return settings["SQLALCHEMY_DATABASE_URI"]
+    if settings["EMBEDDED_POSTGRES_DATABASE"]:
+        # Imported here: the embedded server is a development dependency only.
+        from .database.embedded import embedded_database_url  # noqa: PLC0415
+
+        return embedded_database_url(
+            settings["INSTANCE_PATH"], settings["EMBEDDED_POSTGRES_DATABASE"], DRIVER
+        )
+    raise ConfigurationError(
+        f"{settings['DATABASE_URL_VARIABLE']} is not set: point it at a PostgreSQL database, "
+        f"for example {DRIVER}://user:password@host:5432/dbname"
+    )

@@ -6,13 +6,13 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
 from .database.base import Base
-from .errors import ErrorResponseSchema
 
 
 class ServiceApi(Api):
     """flask-smorest's Api, documenting the service's own error shape."""
 
-    ERROR_SCHEMA = ErrorResponseSchema
+    # Named rather than imported: errors.py answers database errors, so it imports `db` from here.
+    ERROR_SCHEMA = "my_service.errors.ErrorResponseSchema"
 
 
 db = SQLAlchemy(model_class=Base)

@@ -10,18 +10,18 @@ import logging
 import time
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from sqlalchemy import Engine, event
+from sqlalchemy import event
+
+from .extensions import db
 
 logger = logging.getLogger(__name__)
 
 
-@event.listens_for(Engine, "before_cursor_execute")
 def start_query_clock(conn, _cursor, _statement, _parameters, _context, _executemany) -> None:
     """Remember when the statement was sent."""
     conn.info.setdefault("query_started", []).append(time.perf_counter())
 
 
-@event.listens_for(Engine, "after_cursor_execute")
 def stop_query_clock(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
     """Count the statement for the request, and log it if it was slow."""
     elapsed_ms = (time.perf_counter() - conn.info["query_started"].pop()) * 1000
@@ -57,6 +57,10 @@ def log_request(response: Response) -> Response:
 
 
 def register_monitoring(app: Flask) -> None:
-    """Time every request and count its queries."""
+    """Time every request, and every statement sent through this app's engines."""
     app.before_request(start_request_clock)
     app.after_request(log_request)
+    with app.app_context():
+        for engine in db.engines.values():
+            event.listen(engine, "before_cursor_execute", start_query_clock)
+            event.listen(engine, "after_cursor_execute", stop_query_clock)

@@ -34,6 +34,17 @@ def test_archive_a_project_then_archiving_again_answers_409(client):
     assert client.post(f"/api/v1/projects/{project.id}/archive").status_code == 409
 
 
+def test_unarchive_a_project_then_its_tasks_change_again(client):
+    task = TaskFactory()
+    archive = f"/api/v1/projects/{task.project_id}/archive"
+    client.post(archive)
+    unarchived = client.delete(archive)
+    assert unarchived.status_code == 200
+    assert unarchived.get_json()["archived_at"] is None
+    assert client.patch(f"/api/v1/tasks/{task.id}", json={"title": "Again"}).status_code == 200
+    assert client.delete(archive).status_code == 409
+
+
 def test_filter_projects_by_owner_and_archived_state(client):
     owner = UserFactory()
     active, archived = ProjectFactory(owner=owner), ProjectFactory(owner=owner)
@@ -82,7 +93,7 @@ def test_tasks_of_an_archived_project_are_read_only(client):
     client.post(f"/api/v1/projects/{task.project_id}/archive")
     response = client.patch(f"/api/v1/tasks/{task.id}", json={"title": "Too late"})
     assert response.status_code == 409
-    assert "archived" in response.get_json()["error"]["message"]
+    assert "is archived: its tasks are read-only" in response.get_json()["error"]["message"]
 
 
 def test_filter_tasks_by_status_and_due_date_sorted_by_due_date(client):

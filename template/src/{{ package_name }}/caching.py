@@ -17,10 +17,10 @@ import logging
 from collections.abc import Callable
 from http import HTTPStatus
 
-from flask import Response, current_app, has_app_context, request
-from sqlalchemy import event
+from flask import Flask, Response, current_app, has_app_context, request
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from .database.events import listen_once
 from .extensions import cache, db
 
 WRITTEN = "cache_tables_written"
@@ -87,7 +87,6 @@ def note_written(session: Session, *tables: str) -> None:
     session.info.setdefault(WRITTEN, set()).update(tables)
 
 
-@event.listens_for(Session, "after_flush")
 def remember_written_tables(session: Session, _flush: UOWTransaction) -> None:
     """Note which tables the unit of work changed."""
     for instance in (*session.new, *session.dirty, *session.deleted):
@@ -97,14 +96,12 @@ def remember_written_tables(session: Session, _flush: UOWTransaction) -> None:
                 note_written(session, relationship.secondary.name)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def remember_bulk_writes(state: ORMExecuteState) -> None:
     """Note the table of a bulk INSERT, UPDATE or DELETE run through the session."""
     if state.is_insert or state.is_update or state.is_delete:
         note_written(state.session, state.statement.table.name)
 
 
-@event.listens_for(Session, "after_commit")
 def invalidate_written_tables(session: Session) -> None:
     """Give every table the transaction wrote to (and those referencing it) a new generation."""
     written = session.info.pop(WRITTEN, set())
@@ -124,7 +121,15 @@ def invalidate_written_tables(session: Session) -> None:
         )
 
 
-@event.listens_for(Session, "after_rollback")
 def forget_written_tables(session: Session) -> None:
     """A rolled-back transaction changed nothing."""
     session.info.pop(WRITTEN, None)
+
+
+def register_caching(app: Flask) -> None:
+    """Bind the cache, and invalidate cached reads after every commit of the app's sessions."""
+    cache.init_app(app)
+    listen_once(db.session, "after_flush", remember_written_tables)
+    listen_once(db.session, "do_orm_execute", remember_bulk_writes)
+    listen_once(db.session, "after_commit", invalidate_written_tables)
+    listen_once(db.session, "after_rollback", forget_written_tables)

@@ -3,14 +3,29 @@
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
+from sqlalchemy.exc import OperationalError
 
 from .database import admin, backup, erd, maintenance
+from .database.errors import connection_problem
 from .database.wait import DatabaseUnavailableError, wait_for_database
 from .extensions import db
 
 
-@click.group(cls=AppGroup)
+class DatabaseCommands(AppGroup):
+    """A command group whose commands report an unreachable database in one line."""
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; a database that cannot be reached becomes a one-line error."""
+        try:
+            return super().invoke(ctx)
+        except OperationalError as error:
+            settings = ctx.ensure_object(ScriptInfo).load_app().config
+            url, variable = settings["SQLALCHEMY_DATABASE_URI"], settings["DATABASE_URL_VARIABLE"]
+            raise click.ClickException(connection_problem(url, error, variable)) from None
+
+
+@click.group(cls=DatabaseCommands)
 def dbtools() -> None:
     """Database utilities: wait, create, drop, backup, restore, upkeep, diagram."""
 

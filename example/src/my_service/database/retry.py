@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, scoped_session
 from tenacity import (
     retry,
     retry_if_exception,
@@ -13,35 +13,24 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from ..extensions import db
+from .errors import is_transient, sqlstate
 
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# serialization_failure and deadlock_detected: PostgreSQL asks the client to retry.
-TRANSIENT_SQLSTATES = {"40001", "40P01"}
 
-
-def sqlstate(error: BaseException) -> str | None:
-    """The SQLSTATE code of a database error, for psycopg2 and psycopg 3 alike."""
-    original = getattr(error, "orig", None)
-    return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-
-
-def is_transient(error: BaseException) -> bool:
-    """Whether running the same transaction again may succeed."""
-    return isinstance(error, DBAPIError) and sqlstate(error) in TRANSIENT_SQLSTATES
-
-
-def retry_transient(attempts: int = 3) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Run a unit of work again (after a rollback) when it hits a serialization failure or a
-    deadlock. Use it only on work that is safe to repeat: one transaction, no outside effects.
+def retry_transient(
+    session: Session | scoped_session, attempts: int = 3
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Run a unit of work on `session` again, after a rollback, when it hits a serialization
+    failure or a deadlock. Use it only on work that is safe to repeat: one transaction, no
+    outside effects.
     """
 
     def decorate(work: Callable[P, R]) -> Callable[P, R]:
         def rollback_and_log(state) -> None:
-            db.session.rollback()
+            session.rollback()
             logger.warning(
                 "Retrying %s after %s (attempt %d)",
                 work.__name__,

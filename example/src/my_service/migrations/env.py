@@ -2,9 +2,13 @@
 
 import logging
 
+import click
 from alembic import context
 from flask import current_app
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from my_service.database.errors import connection_problem
 
 logger = logging.getLogger("alembic.env")
 
@@ -61,8 +65,17 @@ def run_migrations_online() -> None:
     if isinstance(connectable, Connection):
         run_on(connectable)
         return
-    with connectable.connect() as connection:
+    with connect(connectable) as connection:
         run_on(connection)
+
+
+def connect(engine: Engine) -> Connection:
+    """A connection to the database, or one line saying why there is none (not a traceback)."""
+    try:
+        return engine.connect()
+    except OperationalError as error:
+        variable = current_app.config["DATABASE_URL_VARIABLE"]
+        raise click.ClickException(connection_problem(engine.url, error, variable)) from None
 
 
 if context.is_offline_mode():

@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from ..database.validation import ModelValidationError
 from ..extensions import db
+from ..validation import ModelValidationError
 from .loading import KINDS, SeedError, SeedSet
 from .models import SeedRecord
 

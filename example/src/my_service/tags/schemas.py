@@ -2,14 +2,15 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..api import ListArguments, Text
+from ..rest import ListArguments, Text
+from .models import TAG_LENGTH
 
 
 class TagSchema(Schema):
     """A tag as the API shows it and accepts it."""
 
     id = fields.Integer(dump_only=True)
-    name = Text(required=True, validate=validate.Length(min=1, max=50))
+    name = Text(required=True, validate=validate.Length(min=1, max=TAG_LENGTH))
 
 
 class TagListArguments(ListArguments):
@@ -17,4 +18,6 @@ class TagListArguments(ListArguments):
 
     SORTS = ("name", "-name", "id", "-id")
 
-    prefix = Text(validate=validate.Length(max=50), metadata={"description": "Name starts with."})
+    prefix = Text(
+        validate=validate.Length(max=TAG_LENGTH), metadata={"description": "Name starts with."}
+    )

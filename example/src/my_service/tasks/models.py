@@ -18,9 +18,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database.mixins import SoftDeleteMixin, TimestampMixin
-from ..database.validation import DomainRuleError, ModelValidationError, clean_text
 from ..extensions import db
 from ..tags.models import task_tags
+from ..validation import NAME_LENGTH, ModelValidationError, clean_text
 
 if TYPE_CHECKING:
     from ..projects.models import Project
@@ -57,7 +57,7 @@ class Task(TimestampMixin, SoftDeleteMixin, db.Model):
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(NAME_LENGTH))
     description: Mapped[str] = mapped_column(default="", server_default="")
     status: Mapped[Status] = mapped_column(
         Enum(Status, name="task_status", values_callable=lambda items: [s.value for s in items]),
@@ -75,7 +75,7 @@ class Task(TimestampMixin, SoftDeleteMixin, db.Model):
     @validates("title")
     def validate_title(self, _key: str, value: str) -> str:
         """A title is required and fits its column."""
-        return clean_text("title", value, 200)
+        return clean_text("title", value, NAME_LENGTH)
 
     @validates("priority")
     def validate_priority(self, _key: str, value: int) -> int:
@@ -86,10 +86,14 @@ class Task(TimestampMixin, SoftDeleteMixin, db.Model):
             )
         return value
 
+    def check_editable(self) -> None:
+        """Refuse any change to a task of an archived project."""
+        if self.project is not None:
+            self.project.check_editable()
+
     def complete(self) -> None:
         """Mark the task done; tasks of an archived project cannot change."""
-        if self.project is not None and self.project.is_archived:
-            raise DomainRuleError(f"task {self.id} belongs to an archived project")
+        self.check_editable()
         self.status = Status.DONE
 
     def reopen(self) -> None:

@@ -5,12 +5,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from ..api import assign, get_or_404, order_by, paginate
 from ..caching import cached_read
-from ..database.validation import DomainRuleError
 from ..extensions import db
 from ..projects.models import Project
+from ..rest import assign, get_or_404, order_by, paginate
 from ..tags.models import Tag
+from ..validation import DomainRuleError
 from .models import Status, Task
 from .schemas import TaskListArguments, TaskSchema, TaskUpdateSchema
 
@@ -31,8 +31,7 @@ def tags_named(tags: list[dict]) -> list[Tag]:
 
 def apply(task: Task, data: dict) -> None:
     """Write `data` into a task, through the model's rules for status and tags."""
-    if task.project is not None and task.project.is_archived:
-        raise DomainRuleError(f"project {task.project.slug!r} is archived: its tasks are read-only")
+    task.check_editable()
     if "tags" in data:
         task.tags = tags_named(data.pop("tags"))
     status = data.pop("status", None)

@@ -7,8 +7,8 @@ from sqlalchemy import CheckConstraint, Enum, Identity, Index, String, func, tru
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database.mixins import SoftDeleteMixin, TimestampMixin
-from ..database.validation import clean_email, clean_text
 from ..extensions import db
+from ..validation import EMAIL_LENGTH, NAME_LENGTH, clean_email, clean_text
 
 if TYPE_CHECKING:
     from ..projects.models import Project
@@ -29,8 +29,8 @@ class User(TimestampMixin, SoftDeleteMixin, db.Model):
     __table_args__ = (CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),)
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
-    email: Mapped[str] = mapped_column(String(320))
-    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
     role: Mapped[Role] = mapped_column(
         Enum(Role, name="user_role", values_callable=lambda roles: [role.value for role in roles]),
         default=Role.MEMBER,
@@ -53,7 +53,7 @@ class User(TimestampMixin, SoftDeleteMixin, db.Model):
     @validates("name")
     def validate_name(self, _key: str, value: str) -> str:
         """A name is required and fits its column."""
-        return clean_text("name", value, 200)
+        return clean_text("name", value, NAME_LENGTH)
 
     def deactivate(self) -> None:
         """Keep the account but stop it from acting."""

@@ -4,9 +4,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from ..api import assign, get_or_404, order_by, paginate
 from ..caching import cached_read
 from ..extensions import db
+from ..rest import assign, get_or_404, order_by, paginate
 from .models import User
 from .schemas import UserListArguments, UserSchema, UserUpdateSchema
 

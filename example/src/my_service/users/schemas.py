@@ -2,7 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..api import ListArguments, Text
+from ..rest import ListArguments, Text
+from ..validation import EMAIL_LENGTH, NAME_LENGTH
 from .models import Role
 
 
@@ -10,8 +11,8 @@ class UserSchema(Schema):
     """A user as the API shows it and accepts it."""
 
     id = fields.Integer(dump_only=True)
-    email = fields.Email(required=True, validate=validate.Length(max=320))
-    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=EMAIL_LENGTH))
+    name = Text(required=True, validate=validate.Length(min=1, max=NAME_LENGTH))
     role = fields.Enum(Role, by_value=True, load_default=Role.MEMBER)
     is_active = fields.Boolean(load_default=True)
     created_at = fields.DateTime(dump_only=True)
@@ -21,8 +22,8 @@ class UserSchema(Schema):
 class UserUpdateSchema(Schema):
     """The fields of a user that PATCH may change."""
 
-    email = fields.Email(validate=validate.Length(max=320))
-    name = Text(validate=validate.Length(min=1, max=200))
+    email = fields.Email(validate=validate.Length(max=EMAIL_LENGTH))
+    name = Text(validate=validate.Length(min=1, max=NAME_LENGTH))
     role = fields.Enum(Role, by_value=True)
     is_active = fields.Boolean()
 

@@ -1,24 +1,62 @@
-"""Database and model errors as HTTP answers: 422 bad value, 409 conflict, 503 unavailable."""
+"""Reading database errors: SQLSTATE codes, transient failures, the field a constraint
+guards, and why a connection could not be made."""
 
-from flask import Flask, Response, current_app
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-
-from ..errors import error_response
-from ..extensions import db
-from .retry import is_transient, sqlstate
-from .validation import DomainRuleError, ModelValidationError
+from sqlalchemy import MetaData
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 UNIQUE_VIOLATION, FOREIGN_KEY_VIOLATION, NOT_NULL_VIOLATION = "23505", "23503", "23502"
+QUERY_CANCELED, LOCK_NOT_AVAILABLE = "57014", "55P03"
+# serialization_failure and deadlock_detected: PostgreSQL asks the client to retry.
+TRANSIENT_SQLSTATES = {"40001", "40P01"}
+
+# What libpq says when a connection fails, and what that means for the person reading it.
+CONNECTION_PROBLEMS = (
+    (
+        ("connection refused", "could not connect to server: no such file"),
+        "connection refused: nothing is listening there; start PostgreSQL or fix the host and port",
+    ),
+    (
+        ("could not translate host name", "name or service not known", "nodename nor servname"),
+        "unknown host: the host name does not resolve; fix the host in the URL",
+    ),
+    (
+        ("password authentication failed", "no password supplied", "role", "pg_hba.conf"),
+        "the server refused these credentials: fix the user name and password in the URL",
+    ),
+    (
+        ("does not exist",),
+        "the database does not exist: create it (`flask dbtools create`) or fix its name",
+    ),
+    (
+        ("timeout expired", "timed out"),
+        "no answer before the connect timeout: check the host, the port and any firewall",
+    ),
+)
 
 
-def constrained_field(error: IntegrityError) -> str | None:
-    """The model field a violated constraint guards, from its name in the metadata."""
+def sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE code of a database error, for psycopg2 and psycopg 3 alike."""
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether running the same transaction again may succeed."""
+    return isinstance(error, DBAPIError) and sqlstate(error) in TRANSIENT_SQLSTATES
+
+
+def constrained_field(error: IntegrityError, metadata: MetaData) -> str | None:
+    """The model field a violated constraint guards, from the constraint's name in `metadata`.
+
+    A constraint or index may name its field in `info={"field": ...}`; otherwise the
+    field is its last column.
+    """
     diagnostics = getattr(error.orig, "diag", None)
     if sqlstate(error) == NOT_NULL_VIOLATION:
         return getattr(diagnostics, "column_name", None)
     name = getattr(diagnostics, "constraint_name", None)
-    for table in db.metadata.tables.values():
+    for table in metadata.tables.values():
         for item in [*table.constraints, *table.indexes]:
             if item.name == name:
                 columns = [column.name for column in getattr(item, "columns", [])]
@@ -26,63 +64,14 @@ def constrained_field(error: IntegrityError) -> str | None:
     return None
 
 
-def handle_integrity_error(error: IntegrityError) -> Response:
-    """A unique or foreign-key violation is a 409 conflict; a check or not-null one a 422."""
-    db.session.rollback()
-    field = constrained_field(error)
-    subject = field or "the request"
-    state = sqlstate(error)
-    if state == UNIQUE_VIOLATION:
-        return error_response(409, "conflict", f"{subject} is already taken", field=field)
-    if state == FOREIGN_KEY_VIOLATION:
-        message = f"{subject} refers to a row that does not exist, or is still referred to"
-        return error_response(409, "conflict", message, field=field)
-    message = f"{subject} has a value the database does not accept"
-    return error_response(422, "unprocessable_entity", message, field=field)
-
-
-def handle_operational_error(error: OperationalError) -> Response:
-    """The database is unreachable or the transaction lost a race: try again later."""
-    db.session.rollback()
-    retry_after = str(current_app.config["HEALTH_RETRY_AFTER"])
-    if is_transient(error):
-        message = "The request collided with another one; please retry."
-    else:
-        current_app.logger.error("Database unavailable: %s", type(error.orig).__name__)
-        message = "The database is unavailable; please retry shortly."
-    return error_response(503, "service_unavailable", message, headers={"Retry-After": retry_after})
-
-
-def handle_pool_timeout(_error: PoolTimeoutError) -> Response:
-    """Every pooled connection stayed busy for DB_POOL_TIMEOUT seconds: shed the request."""
-    current_app.logger.error("Connection pool exhausted")
-    retry_after = str(current_app.config["HEALTH_RETRY_AFTER"])
-    message = "The service is busy; please retry shortly."
-    return error_response(503, "service_unavailable", message, headers={"Retry-After": retry_after})
-
-
-def handle_model_validation_error(error: ModelValidationError) -> Response:
-    """A model refused a value."""
-    db.session.rollback()
-    return error_response(
-        422,
-        "unprocessable_entity",
-        error.message,
-        field=error.field,
-        details={error.field: [error.message]},
-    )
-
-
-def handle_domain_rule_error(error: DomainRuleError) -> Response:
-    """The action is not allowed in the current state."""
-    db.session.rollback()
-    return error_response(409, "conflict", str(error))
-
-
-def register_database_error_handlers(app: Flask) -> None:
-    """Answer database and model errors in the JSON error shape."""
-    app.register_error_handler(IntegrityError, handle_integrity_error)
-    app.register_error_handler(OperationalError, handle_operational_error)
-    app.register_error_handler(PoolTimeoutError, handle_pool_timeout)
-    app.register_error_handler(ModelValidationError, handle_model_validation_error)
-    app.register_error_handler(DomainRuleError, handle_domain_rule_error)
+def connection_problem(url: str | URL, error: BaseException, variable: str) -> str:
+    """One line naming the server (without its password) and the setting that points at it,
+    what went wrong, and what to do about it."""
+    where = make_url(url).render_as_string(hide_password=True)
+    text = str(getattr(error, "orig", None) or error).strip()
+    lowered = text.lower()
+    for clues, explanation in CONNECTION_PROBLEMS:
+        if any(clue in lowered for clue in clues):
+            return f"cannot connect to {where} ({variable}): {explanation}"
+    first_line = text.splitlines()[0] if text else type(error).__name__
+    return f"database error at {where} ({variable}): {first_line}"

@@ -2,18 +2,22 @@
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from ..cli import DatabaseCommands
 from . import runner
 from .loading import SeedError, read_sets
 
 try:
     from .fake import fake_command
-except ImportError:  # Faker is a development dependency: no fake data in production
+except ModuleNotFoundError as error:
+    # Faker is a development dependency: no fake data in production. Any other
+    # missing module is a real fault (a removed feature package, say) and must fail.
+    if error.name != "faker":
+        raise
     fake_command = None
 
 
-@click.group(cls=AppGroup)
+@click.group(cls=DatabaseCommands)
 def seed() -> None:
     """Seed data: apply the pending sets and show their status (and fake data, in development)."""
 

@@ -9,19 +9,22 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship, validates
 
 from ..database.mixins import SoftDeleteMixin, TimestampMixin
-from ..database.validation import DomainRuleError, ModelValidationError, clean_text
 from ..extensions import db
+from ..validation import NAME_LENGTH, DomainRuleError, ModelValidationError, clean_text
 
 if TYPE_CHECKING:
     from ..tasks.models import Task
     from ..users.models import User
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Lowercase words joined by single hyphens. The model, its CHECK constraint and the API
+# schema all use this pattern; the initial migration holds the same literal (a test checks it).
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_LENGTH = 80
 
 
 def slugify(text: str) -> str:
     """A URL-friendly form of `text`: lowercase words joined by hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "project"
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:SLUG_LENGTH] or "project"
 
 
 class Project(TimestampMixin, SoftDeleteMixin, db.Model):
@@ -30,14 +33,14 @@ class Project(TimestampMixin, SoftDeleteMixin, db.Model):
     __tablename__ = "projects"
     __table_args__ = (
         UniqueConstraint("owner_id", "slug", info={"field": "slug"}),
-        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
+        CheckConstraint(f"slug ~ '{SLUG_PATTERN}'", name="slug_format"),
         CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
     )
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(200))
-    slug: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    slug: Mapped[str] = mapped_column(String(SLUG_LENGTH))
     description: Mapped[str] = mapped_column(default="", server_default="")
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
 
@@ -49,12 +52,12 @@ class Project(TimestampMixin, SoftDeleteMixin, db.Model):
     @validates("name")
     def validate_name(self, _key: str, value: str) -> str:
         """A name is required and fits its column."""
-        return clean_text("name", value, 200)
+        return clean_text("name", value, NAME_LENGTH)
 
     @validates("slug")
     def validate_slug(self, _key: str, value: str) -> str:
         """A slug is lowercase words joined by single hyphens."""
-        if not SLUG.match(value or ""):
+        if not re.fullmatch(SLUG_PATTERN, value or ""):
             raise ModelValidationError(
                 "slug", f"{value!r} must be lowercase letters and digits joined by hyphens"
             )
@@ -73,7 +76,14 @@ class Project(TimestampMixin, SoftDeleteMixin, db.Model):
 
     def unarchive(self) -> None:
         """Make an archived project editable again."""
+        if not self.is_archived:
+            raise DomainRuleError(f"project {self.slug!r} is not archived")
         self.archived_at = None
+
+    def check_editable(self) -> None:
+        """Refuse changes to the tasks of an archived project."""
+        if self.is_archived:
+            raise DomainRuleError(f"project {self.slug!r} is archived: its tasks are read-only")
 
     def __repr__(self) -> str:
         return f"<Project {self.id} {self.slug}>"

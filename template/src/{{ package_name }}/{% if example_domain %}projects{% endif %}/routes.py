@@ -1,12 +1,12 @@
-"""/api/v1/projects: list, create, read, update, archive and delete projects."""
+"""/api/v1/projects: list, create, read, update, archive, unarchive and delete projects."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from ..api import assign, get_or_404, order_by, paginate
 from ..caching import cached_read
 from ..extensions import db
+from ..rest import assign, get_or_404, order_by, paginate
 from .models import Project
 from .schemas import ProjectListArguments, ProjectSchema, ProjectUpdateSchema
 
@@ -75,5 +75,13 @@ class ProjectArchive(MethodView):
         """Archive a project; 409 if it already is."""
         project = get_or_404(Project, project_id)
         project.archive()
+        db.session.commit()
+        return project
+
+    @blp.response(200, ProjectSchema)
+    def delete(self, project_id: int) -> Project:
+        """Unarchive a project, making its tasks editable again; 409 if it is not archived."""
+        project = get_or_404(Project, project_id)
+        project.unarchive()
         db.session.commit()
         return project

@@ -2,9 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..api import Id, ListArguments, Text
+from ..rest import Id, ListArguments, Text
+from ..validation import DESCRIPTION_LENGTH, NAME_LENGTH
+from .models import SLUG_LENGTH, SLUG_PATTERN
 
-SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lowercase words joined by hyphens.")
+SLUG = [
+    validate.Length(max=SLUG_LENGTH),
+    validate.Regexp(SLUG_PATTERN, error="Use lowercase words joined by hyphens."),
+]
 
 
 class ProjectSchema(Schema):
@@ -12,9 +17,9 @@ class ProjectSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     owner_id = Id(required=True)
-    name = Text(required=True, validate=validate.Length(min=1, max=200))
-    slug = Text(validate=[validate.Length(max=80), SLUG])
-    description = Text(load_default="", validate=validate.Length(max=10_000))
+    name = Text(required=True, validate=validate.Length(min=1, max=NAME_LENGTH))
+    slug = Text(validate=SLUG)
+    description = Text(load_default="", validate=validate.Length(max=DESCRIPTION_LENGTH))
     archived_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
@@ -23,9 +28,9 @@ class ProjectSchema(Schema):
 class ProjectUpdateSchema(Schema):
     """The fields of a project that PATCH may change."""
 
-    name = Text(validate=validate.Length(min=1, max=200))
-    slug = Text(validate=[validate.Length(max=80), SLUG])
-    description = Text(validate=validate.Length(max=10_000))
+    name = Text(validate=validate.Length(min=1, max=NAME_LENGTH))
+    slug = Text(validate=SLUG)
+    description = Text(validate=validate.Length(max=DESCRIPTION_LENGTH))
 
 
 class ProjectListArguments(ListArguments):

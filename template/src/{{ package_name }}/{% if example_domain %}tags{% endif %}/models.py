@@ -6,11 +6,13 @@ from sqlalchemy import Column, ForeignKey, Identity, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database.mixins import TimestampMixin
-from ..database.validation import clean_text
 from ..extensions import db
+from ..validation import clean_text
 
 if TYPE_CHECKING:
     from ..tasks.models import Task
+
+TAG_LENGTH = 50
 
 task_tags = Table(
     "task_tags",
@@ -28,14 +30,14 @@ class Tag(TimestampMixin, db.Model):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
-    name: Mapped[str] = mapped_column(String(50), unique=True, info={"field": "name"})
+    name: Mapped[str] = mapped_column(String(TAG_LENGTH), unique=True, info={"field": "name"})
 
     tasks: Mapped[list["Task"]] = relationship(secondary=task_tags, back_populates="tags")
 
     @validates("name")
     def validate_name(self, _key: str, value: str) -> str:
         """Tags are trimmed, lower case and short."""
-        return clean_text("name", value, 50).lower()
+        return clean_text("name", value, TAG_LENGTH).lower()
 
     def __repr__(self) -> str:
         return f"<Tag {self.name}>"

@@ -4,9 +4,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from ..api import get_or_404, order_by, paginate
 from ..caching import cached_read
 from ..extensions import db
+from ..rest import get_or_404, order_by, paginate
 from .models import Tag
 from .schemas import TagListArguments, TagSchema
 

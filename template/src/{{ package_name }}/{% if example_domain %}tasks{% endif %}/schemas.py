@@ -2,8 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..api import Id, ListArguments, Text
+from ..rest import Id, ListArguments, Text
 from ..tags.schemas import TagSchema
+from ..validation import DESCRIPTION_LENGTH, NAME_LENGTH
 from .models import Status
 
 
@@ -13,8 +14,8 @@ class TaskSchema(Schema):
     id = fields.Integer(dump_only=True)
     project_id = Id(required=True)
     assignee_id = Id(allow_none=True, load_default=None)
-    title = Text(required=True, validate=validate.Length(min=1, max=200))
-    description = Text(load_default="", validate=validate.Length(max=10_000))
+    title = Text(required=True, validate=validate.Length(min=1, max=NAME_LENGTH))
+    description = Text(load_default="", validate=validate.Length(max=DESCRIPTION_LENGTH))
     status = fields.Enum(Status, by_value=True, load_default=Status.TODO)
     priority = fields.Integer(strict=True, load_default=3, validate=validate.Range(min=1, max=5))
     due_date = fields.Date(allow_none=True, load_default=None)
@@ -28,8 +29,8 @@ class TaskUpdateSchema(Schema):
     """The fields of a task that PATCH may change."""
 
     assignee_id = Id(allow_none=True)
-    title = Text(validate=validate.Length(min=1, max=200))
-    description = Text(validate=validate.Length(max=10_000))
+    title = Text(validate=validate.Length(min=1, max=NAME_LENGTH))
+    description = Text(validate=validate.Length(max=DESCRIPTION_LENGTH))
     status = fields.Enum(Status, by_value=True)
     priority = fields.Integer(strict=True, validate=validate.Range(min=1, max=5))
     due_date = fields.Date(allow_none=True)

@@ -4,6 +4,11 @@ import re
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
+# Lengths that model columns, model validators and API schemas share.
+EMAIL_LENGTH = 320  # the longest address SMTP allows
+NAME_LENGTH = 200  # names and titles
+DESCRIPTION_LENGTH = 10_000
+
 
 class ModelValidationError(ValueError):
     """A value a model refuses; `field` names the attribute, `message` says what to do."""
@@ -30,7 +35,7 @@ def clean_text(field: str, value: str | None, max_length: int) -> str:
 
 def clean_email(field: str, value: str | None) -> str:
     """Normalise an email address to lower case and check its form."""
-    email = clean_text(field, value, 320).lower()
+    email = clean_text(field, value, EMAIL_LENGTH).lower()
     if not EMAIL.match(email):
         raise ModelValidationError(
             field, f"{email!r} is not an email address like name@example.com"
