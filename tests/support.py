@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import copier
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,19 @@ def render(template: Path, destination: Path, answers: dict, *, tasks: bool = Fa
         quiet=True,
     )
     return destination
+
+
+def fresh_database(name: str, driver: str) -> str:
+    """An empty database called `name` on the test server; its URL for `driver`."""
+    url = make_url(SERVER_URL)
+    engine = create_engine(url.set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(drivername=f"postgresql+{driver}", database=name).render_as_string(
+        hide_password=False
+    )
 
 
 def project_env(project: Path, database: str, driver: str) -> dict[str, str]:

@@ -1,4 +1,6 @@
-"""${message}
+<%!
+import textwrap
+%>"""${"\n".join(textwrap.wrap(message or "An empty revision", 96))}
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}

@@ -13,7 +13,7 @@ TRANSIENT_SQLSTATES = {"40001", "40P01"}
 # What libpq says when a connection fails, and what that means for the person reading it.
 CONNECTION_PROBLEMS = (
     (
-        ("connection refused", "could not connect to server: no such file"),
+        ("connection refused", "no such file or directory"),
         "connection refused: nothing is listening there; start PostgreSQL or fix the host and port",
     ),
     (
