@@ -14,9 +14,12 @@ help: ## List the commands
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+$(VENV)/.installed: requirements.txt tools/spectral/package-lock.json | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# Spectral lints the generated OpenAPI document; without npm its test is skipped (not in CI).
+	if command -v npm >/dev/null; then npm ci --prefix tools/spectral --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: Spectral is not installed, so its test will be skipped"; fi
 	touch $@
 
 install: $(VENV)/.installed ## Create .venv with the pinned tools
@@ -35,10 +38,10 @@ format: install ## Fix what ruff can fix, then format
 	$(BIN)/ruff check --fix .
 	$(BIN)/black .
 
-demo: install ## Render the default variant into demo/, install it and serve it
+demo: install ## Render the default variant into demo/, install it, seed it and serve it
 	rm -rf $(DEMO)
 	$(COPY) . $(DEMO)
-	$(MAKE) -C $(DEMO) install run
+	$(MAKE) -C $(DEMO) install demo
 
 example: install ## Re-render example/ (the default variant) from the template
 	rm -rf example

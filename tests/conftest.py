@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import VARIANTS, render, snapshot_template
+from tests.support import VARIANTS, snapshot_template
+from tools.rendering import render
 
 # Copier reads user settings (default answers, trusted templates) from the
 # machine; the suite must not depend on them.

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
-import copier
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_PARTS = ("copier.yml", "template", "hooks", "includes")
+TEMPLATE_PARTS = ("copier.yml", "template", "hooks", "includes", "extensions")
 BIN = Path(sys.executable).parent
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 GIT_IDENTITY = {
@@ -78,21 +80,6 @@ def snapshot_template(destination: Path) -> Path:
     return destination
 
 
-def render(template: Path, destination: Path, answers: dict, *, tasks: bool = False) -> Path:
-    """Render the template with `answers` (defaults for the rest) into `destination`."""
-    copier.run_copy(
-        str(template),
-        destination,
-        data=answers,
-        defaults=True,
-        unsafe=tasks,
-        skip_tasks=not tasks,
-        vcs_ref="HEAD",
-        quiet=True,
-    )
-    return destination
-
-
 def fresh_database(name: str, driver: str) -> str:
     """An empty database called `name` on the test server; its URL for `driver`."""
     url = make_url(SERVER_URL)
@@ -146,3 +133,23 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeou
         f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
     )
     return result
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_answers(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    """Poll `url` until it answers, failing at once if the server process has died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the server exited with {process.returncode}"
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {seconds}s")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support import ROOT, render
+from tests.support import ROOT
+from tools.rendering import render
 
 QUESTIONS = {
     name: spec
@@ -74,3 +75,20 @@ def test_a_bad_answer_is_refused_with_a_message_naming_it(template, tmp_path, an
     [question] = answers
     assert question in str(raised.value)
     assert not any(Path(destination).glob("*")), "nothing is written for a refused answer"
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Café Ünïcode Ledger", "cafe-unicode-ledger"),
+        ("Straße Ærø Øl", "strasse-aero-ol"),
+        ("Привет Мир", "privet-mir"),
+        ("東京 Service", "dong-jing-service"),
+    ],
+)
+def test_a_name_in_any_script_gets_an_ascii_slug_and_package(template, tmp_path, name, slug):
+    project = render(template, tmp_path / "project", {"project_name": name})
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    package = slug.replace("-", "_")
+    assert (answers["project_slug"], answers["package_name"]) == (slug, package)
+    assert (project / "src" / package / "__init__.py").read_text().startswith(f'"""{name}:')

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.support import ROOT, render
+from tests.support import ROOT
+from tools.rendering import render
 
 # Files the render makes that example/ keeps out of git, and the answers lines
 # that name where and from which commit it was rendered.

@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from tests.support import GIT_IDENTITY, VARIANTS, inner_temp_root, render, run
+from tests.support import GIT_IDENTITY, VARIANTS, inner_temp_root, run
+from tools.rendering import render
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import GIT_IDENTITY, ROOT, render, run
+from tests.support import GIT_IDENTITY, ROOT, run
+from tools.rendering import render
 
 HOOK = ROOT / "hooks" / "init_project.py"
 

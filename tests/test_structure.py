@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT, fresh_database, project_env, render, run
+from tests.support import ROOT, fresh_database, project_env, run
+from tools.rendering import render
 
 PACKAGE = "my_service"
 RECIPE_HEADING = "## Removing the example domain"

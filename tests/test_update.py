@@ -4,7 +4,8 @@ import copier
 import pytest
 import yaml
 
-from tests.support import git, render, snapshot_template
+from tests.support import git, snapshot_template
+from tools.rendering import render
 
 pytestmark = pytest.mark.slow
 

@@ -30,7 +30,7 @@ FILES = ("requirements.txt", "requirements-dev.txt")
 
 def render_and_lock(answers: dict, destination: Path) -> dict[str, list[str]]:
     """Render one combination and return the lines of each requirements file."""
-    render(answers, destination)
+    render(ROOT, destination, answers)
     bin_dir = Path(sys.executable).parent
     subprocess.run(["make", "-s", "lock", f"BIN={bin_dir}"], cwd=destination, check=True)
     return {name: (destination / name).read_text().splitlines() for name in FILES}

@@ -1,4 +1,7 @@
-"""Render the template into a folder, for the maintenance tools."""
+"""Render the template into a folder: the one way the tools and the meta suite render it.
+
+pytest-copie's `copie` fixture renders the option matrix; everything else comes through here.
+"""
 
 from pathlib import Path
 
@@ -7,14 +10,18 @@ import copier
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def render(answers: dict, destination: Path) -> Path:
-    """Render the working tree of the template with `answers` (defaults for the rest)."""
+def render(template: Path, destination: Path, answers: dict, *, tasks: bool = False) -> Path:
+    """Render `template` with `answers` (defaults for the rest) into `destination`.
+
+    With `tasks`, the post-copy tasks run too (git init, .env), as `copier copy --trust` does.
+    """
     copier.run_copy(
-        str(ROOT),
+        str(template),
         destination,
         data=answers,
         defaults=True,
-        skip_tasks=True,
+        unsafe=True,
+        skip_tasks=not tasks,
         vcs_ref="HEAD",
         quiet=True,
     )

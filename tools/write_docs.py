@@ -2,8 +2,8 @@
 
 Renders the template with and without the example domain, runs the project's own
 `make openapi` and `make erd` in each, and writes the results back as Jinja:
-template/docs/openapi.json.jinja (the title templated) and the ERD block of
-template/docs/database.md.jinja.
+template/docs/openapi.json.jinja (the answers it shows templated) and the ERD block
+of template/docs/database.md.jinja.
 
     python tools/write_docs.py      # or: make docs
 """
@@ -21,13 +21,19 @@ from rendering import ROOT, render
 
 OPENAPI = ROOT / "template" / "docs" / "openapi.json.jinja"
 DATABASE = ROOT / "template" / "docs" / "database.md.jinja"
-TITLE = "Openapi Title Placeholder"
+# Answers the document shows, rendered as placeholders and templated back.
+PLACEHOLDERS = {
+    "project_name": "Openapi Title Placeholder",
+    "description": "Openapi description placeholder.",
+    "author_name": "Openapi Author Placeholder",
+    "author_email": "openapi-author@placeholder.example",
+}
 ERD = re.compile(r"```mermaid\n.*?```\n", re.DOTALL)
 
 
 def generated_docs(example_domain: bool, destination: Path) -> tuple[str, str]:
     """One render's OpenAPI document (title as Jinja) and its Mermaid ERD."""
-    render({"example_domain": example_domain, "project_name": TITLE}, destination)
+    render(ROOT, destination, {"example_domain": example_domain, **PLACEHOLDERS})
     bin_dir = Path(sys.executable).parent
     env = {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
@@ -40,9 +46,12 @@ def generated_docs(example_domain: bool, destination: Path) -> tuple[str, str]:
             ["make", "-s", target, f"BIN={bin_dir}"], cwd=destination, env=env, check=True
         )
     openapi = (destination / "docs" / "openapi.json").read_text()
-    assert json.loads(openapi)["info"]["title"] == TITLE
+    assert json.loads(openapi)["info"]["title"] == PLACEHOLDERS["project_name"]
+    for question, placeholder in PLACEHOLDERS.items():
+        assert json.dumps(placeholder) in openapi, f"{question} is not in the document"
+        openapi = openapi.replace(json.dumps(placeholder), f"{{{{ {question} | tojson }}}}")
     erd = ERD.search((destination / "docs" / "database.md").read_text()).group(0)
-    return openapi.replace(json.dumps(TITLE), "{{ project_name | tojson }}"), erd
+    return openapi, erd
 
 
 def either(with_domain: str, without: str) -> str:

@@ -169,3 +169,11 @@ def test_seed_fake_needs_projects_for_tasks(runner):
     result = runner.invoke(args=["seed", "fake", "--users", "1", "--projects", "0", "--tasks", "5"])
     assert result.exit_code == 1
     assert "tasks need projects" in result.output
+
+
+def test_seed_fake_if_empty_adds_fake_data_once(runner, session):
+    first = runner.invoke(args=["seed", "fake", "--if-empty", "--users", "3", "--seed", "1"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["seed", "fake", "--if-empty", "--users", "3", "--seed", "1"])
+    assert "Fake data is there already: nothing added." in second.output
+    assert session.scalar(text("SELECT count(*) FROM users")) == 3

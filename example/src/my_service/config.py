@@ -60,6 +60,13 @@ class Config:
     DEBUG = False
     TESTING = False
     API_TITLE = "My Service"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": "A Flask and PostgreSQL service.",
+            "contact": {"name": "Your Team", "email": "team@example.com"},
+        },
+        "servers": [{"url": "/", "description": "The server that serves this document"}],
+    }
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.1.0"
     OPENAPI_URL_PREFIX = "/api"

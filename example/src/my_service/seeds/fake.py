@@ -14,15 +14,22 @@ from datetime import date, timedelta
 
 import click
 from faker import Faker
-from sqlalchemy import insert
+from sqlalchemy import exists, insert, select
 
 from ..caching import note_written
 from ..extensions import db
 from ..models import Project, Status, User
 from ..projects.models import slugify
 
+FAKE_DOMAIN = "example.test"  # reserved for testing (RFC 2606), so no fake address is real
 TASK_COLUMNS = "project_id, assignee_id, title, status, priority, due_date"
 ASSIGNED_SHARE, DATED_SHARE = 0.7, 0.6  # of fake tasks with an assignee, with a due date
+
+
+def has_fake_data() -> bool:
+    """Whether an earlier run added fake data (its users' addresses are at FAKE_DOMAIN)."""
+    fake_user = exists().where(User.email.endswith(f"@{FAKE_DOMAIN}"))
+    return bool(db.session.scalar(select(fake_user)))
 
 
 def insert_rows(model: type, rows: list[dict]) -> list[int]:
@@ -35,7 +42,7 @@ def insert_rows(model: type, rows: list[dict]) -> list[int]:
 def fake_users(count: int, faker: Faker, batch: str) -> list[int]:
     """Users with unique addresses (`batch` keeps them unique across runs)."""
     rows = [
-        {"email": f"{faker.user_name()}.{batch}{n}@example.test", "name": faker.name()}
+        {"email": f"{faker.user_name()}.{batch}{n}@{FAKE_DOMAIN}", "name": faker.name()}
         for n in range(count)
     ]
     return insert_rows(User, rows)
@@ -99,7 +106,11 @@ def generate(users: int, projects: int = 0, tasks: int = 0, seed: int | None = N
 @click.option("--projects", default=200, show_default=True, type=click.IntRange(min=0))
 @click.option("--tasks", default=10_000, show_default=True, type=click.IntRange(min=0))
 @click.option("--seed", type=int, help="Random seed, for the same data every time.")
-def fake_command(seed: int | None, **sizes: int) -> None:
+@click.option("--if-empty", is_flag=True, help="Add nothing if fake data is there already.")
+def fake_command(seed: int | None, if_empty: bool, **sizes: int) -> None:
     """Fill the database with realistic fake data (development only)."""
+    if if_empty and has_fake_data():
+        click.echo("Fake data is there already: nothing added.")
+        return
     counts = generate(**sizes, seed=seed)
     click.echo("Added " + ", ".join(f"{count} {name}" for name, count in counts.items()) + ".")

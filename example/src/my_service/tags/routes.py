@@ -17,22 +17,30 @@ blp = Blueprint("tags", __name__, url_prefix="/api/v1/tags", description="Labels
 class Tags(MethodView):
     """The collection of tags."""
 
+    @blp.doc(operationId="listTags")
     @cached_read("tags")
     @blp.arguments(TagListArguments, location="query")
     @blp.response(200, TagSchema(many=True))
     @blp.paginate()
     def get(self, arguments: dict, pagination_parameters):
-        """List tags, optionally those whose name starts with a prefix."""
+        """List tags, filtered and sorted.
+
+        Filter by the start of the name (in any case); sort by name or id.
+        """
         query = select(Tag)
         if arguments.get("prefix"):
             prefix = arguments["prefix"].strip().lower()
             query = query.where(Tag.name.startswith(prefix, autoescape=True))
         return paginate(order_by(query, Tag, arguments["sort"]), pagination_parameters)
 
+    @blp.doc(operationId="createTag")
     @blp.arguments(TagSchema)
     @blp.response(201, TagSchema)
     def post(self, data: dict) -> Tag:
-        """Create a tag; 409 when the name exists."""
+        """Create a tag.
+
+        Names are stored in lower case; a name that exists already is a 409.
+        """
         tag = Tag(**data)
         db.session.add(tag)
         db.session.commit()
@@ -43,14 +51,22 @@ class Tags(MethodView):
 class TagById(MethodView):
     """One tag."""
 
+    @blp.doc(operationId="getTag")
     @cached_read("tags")
     @blp.response(200, TagSchema)
     def get(self, tag_id: int) -> Tag:
-        """Read a tag."""
+        """Read a tag.
+
+        A tag that does not exist is a 404.
+        """
         return get_or_404(Tag, tag_id)
 
+    @blp.doc(operationId="deleteTag")
     @blp.response(204)
     def delete(self, tag_id: int) -> None:
-        """Delete a tag and remove it from its tasks."""
+        """Delete a tag.
+
+        The tag is removed from every task that had it.
+        """
         db.session.delete(get_or_404(Tag, tag_id))
         db.session.commit()

@@ -46,12 +46,17 @@ def apply(task: Task, data: dict) -> None:
 class Tasks(MethodView):
     """The collection of tasks."""
 
+    @blp.doc(operationId="listTasks")
     @cached_read("tasks", "task_tags", "tags")
     @blp.arguments(TaskListArguments, location="query")
     @blp.response(200, TaskSchema(many=True))
     @blp.paginate()
     def get(self, arguments: dict, pagination_parameters):
-        """List tasks, filtered by project, assignee, status or due date, and sorted."""
+        """List tasks, filtered and sorted.
+
+        Filter by project, assignee, status or a due-date range; sort by id or due date.
+        The list comes a page at a time; the `X-Pagination` header says where you are.
+        """
         query = tasks()
         for name in ("project_id", "assignee_id", "status"):
             if name in arguments:
@@ -62,10 +67,15 @@ class Tasks(MethodView):
             query = query.where(Task.due_date >= arguments["due_after"])
         return paginate(order_by(query, Task, arguments["sort"]), pagination_parameters)
 
+    @blp.doc(operationId="createTask")
     @blp.arguments(TaskSchema)
     @blp.response(201, TaskSchema)
     def post(self, data: dict) -> Task:
-        """Create a task in a project; 409 if the project is archived or missing."""
+        """Create a task in a project.
+
+        Tags are given by name and created when new. A project that is archived or does
+        not exist is a 409.
+        """
         project = db.session.scalar(select(Project).where(Project.id == data.pop("project_id")))
         if project is None:
             raise DomainRuleError("project_id refers to a project that does not exist")
@@ -81,24 +91,37 @@ class Tasks(MethodView):
 class TaskById(MethodView):
     """One task."""
 
+    @blp.doc(operationId="getTask")
     @cached_read("tasks", "task_tags", "tags")
     @blp.response(200, TaskSchema)
     def get(self, task_id: int) -> Task:
-        """Read a task."""
+        """Read a task.
+
+        A deleted task, or a task of a deleted project, is a 404.
+        """
         return db.first_or_404(tasks().where(Task.id == task_id))
 
+    @blp.doc(operationId="updateTask")
     @blp.arguments(TaskUpdateSchema)
     @blp.response(200, TaskSchema)
     def patch(self, data: dict, task_id: int) -> Task:
-        """Change some of a task's fields; `status: done` completes it."""
+        """Change some of a task's fields.
+
+        Only the fields sent change; `status: done` completes the task and stamps
+        `completed_at`. A task of an archived project is read-only (409).
+        """
         task = db.first_or_404(tasks().where(Task.id == task_id))
         with db.session.no_autoflush:
             apply(task, data)
         db.session.commit()
         return task
 
+    @blp.doc(operationId="deleteTask")
     @blp.response(204)
     def delete(self, task_id: int) -> None:
-        """Delete a task (soft: the row is kept and hidden)."""
+        """Delete a task.
+
+        The task is soft-deleted: hidden from every read.
+        """
         get_or_404(Task, task_id).soft_delete()
         db.session.commit()

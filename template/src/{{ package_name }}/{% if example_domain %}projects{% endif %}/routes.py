@@ -17,12 +17,17 @@ blp = Blueprint("projects", __name__, url_prefix="/api/v1/projects", description
 class Projects(MethodView):
     """The collection of projects."""
 
+    @blp.doc(operationId="listProjects")
     @cached_read("projects")
     @blp.arguments(ProjectListArguments, location="query")
     @blp.response(200, ProjectSchema(many=True))
     @blp.paginate()
     def get(self, arguments: dict, pagination_parameters):
-        """List projects, filtered and sorted."""
+        """List projects, filtered and sorted.
+
+        Filter by owner, or by whether the project is archived. The list comes a page at
+        a time; the `X-Pagination` header says where you are.
+        """
         query = select(Project)
         if "owner_id" in arguments:
             query = query.where(Project.owner_id == arguments["owner_id"])
@@ -31,10 +36,15 @@ class Projects(MethodView):
             query = query.where(archived if arguments["archived"] else ~archived)
         return paginate(order_by(query, Project, arguments["sort"]), pagination_parameters)
 
+    @blp.doc(operationId="createProject")
     @blp.arguments(ProjectSchema)
     @blp.response(201, ProjectSchema)
     def post(self, data: dict) -> Project:
-        """Create a project; the slug comes from the name unless given."""
+        """Create a project.
+
+        The slug comes from the name unless given, and is unique among the owner's
+        projects (409 otherwise); an owner that does not exist is a 409 too.
+        """
         project = Project(**data)
         db.session.add(project)
         db.session.commit()
@@ -45,23 +55,35 @@ class Projects(MethodView):
 class ProjectById(MethodView):
     """One project."""
 
+    @blp.doc(operationId="getProject")
     @cached_read("projects")
     @blp.response(200, ProjectSchema)
     def get(self, project_id: int) -> Project:
-        """Read a project."""
+        """Read a project.
+
+        A deleted project is a 404, like one that never existed.
+        """
         return get_or_404(Project, project_id)
 
+    @blp.doc(operationId="updateProject")
     @blp.arguments(ProjectUpdateSchema)
     @blp.response(200, ProjectSchema)
     def patch(self, data: dict, project_id: int) -> Project:
-        """Change some of a project's fields."""
+        """Change some of a project's fields.
+
+        Only the fields sent change; a slug the owner already uses is a 409.
+        """
         project = assign(get_or_404(Project, project_id), data)
         db.session.commit()
         return project
 
+    @blp.doc(operationId="deleteProject")
     @blp.response(204)
     def delete(self, project_id: int) -> None:
-        """Delete a project (soft: it and its tasks are hidden, not removed)."""
+        """Delete a project.
+
+        The project is soft-deleted: it and its tasks are hidden from every read.
+        """
         get_or_404(Project, project_id).soft_delete()
         db.session.commit()
 
@@ -70,17 +92,25 @@ class ProjectById(MethodView):
 class ProjectArchive(MethodView):
     """Archiving: a read-only state for finished projects."""
 
+    @blp.doc(operationId="archiveProject")
     @blp.response(200, ProjectSchema)
     def post(self, project_id: int) -> Project:
-        """Archive a project; 409 if it already is."""
+        """Archive a project.
+
+        Its tasks become read-only until it is unarchived; archiving twice is a 409.
+        """
         project = get_or_404(Project, project_id)
         project.archive()
         db.session.commit()
         return project
 
+    @blp.doc(operationId="unarchiveProject")
     @blp.response(200, ProjectSchema)
     def delete(self, project_id: int) -> Project:
-        """Unarchive a project, making its tasks editable again; 409 if it is not archived."""
+        """Unarchive a project.
+
+        Its tasks can change again; a project that is not archived is a 409.
+        """
         project = get_or_404(Project, project_id)
         project.unarchive()
         db.session.commit()
