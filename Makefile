@@ -6,7 +6,7 @@ DEMO ?= demo
 COPY := $(BIN)/copier copy --trust --defaults --vcs-ref HEAD --quiet
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-fast lint format demo example bench lock docs clean
+.PHONY: help install test test-fast lint format demo example bench lock docs release clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ lock: install ## Re-pin requirements.txt and the generated project's requirement
 
 docs: install ## Regenerate the generated project's OpenAPI document and schema diagram
 	$(BIN)/python tools/write_docs.py
+
+release: install ## Cut a release: make release VERSION=0.3.0 (checks, dates CHANGELOG.md, tags)
+	$(BIN)/python tools/release.py $(VERSION)
 
 clean: ## Remove caches and the demo
 	rm -rf .pytest_cache .ruff_cache $(DEMO)

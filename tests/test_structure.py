@@ -94,7 +94,7 @@ def test_the_recipe_for_removing_the_example_domain_leaves_a_working_project(
     run([*flask, "db", "upgrade"], project, env)
     run([*flask, "db", "check"], project, env)
     test_env = {**env, "APP_ENV": "testing"}
-    run([*flask, "dbtools", "erd", "--write", "docs/database.md"], project, test_env)
+    run([*flask, "dbtools", "erd", "--write", "docs/erd.md"], project, test_env)
     run([*flask, "openapi", "write", "docs/openapi.json"], project, test_env)
     run([sys.executable, "-m", "black", "--check", "--quiet", "."], project)
     run([sys.executable, "-m", "ruff", "check", "--quiet", "."], project)

@@ -10,8 +10,10 @@ import copier
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def render(template: Path, destination: Path, answers: dict, *, tasks: bool = False) -> Path:
-    """Render `template` with `answers` (defaults for the rest) into `destination`.
+def render(
+    template: Path, destination: Path, answers: dict, *, tasks: bool = False, vcs_ref: str = "HEAD"
+) -> Path:
+    """Render `template` at `vcs_ref` with `answers` (defaults for the rest) into `destination`.
 
     With `tasks`, the post-copy tasks run too (git init, .env), as `copier copy --trust` does.
     """
@@ -22,7 +24,7 @@ def render(template: Path, destination: Path, answers: dict, *, tasks: bool = Fa
         defaults=True,
         unsafe=True,
         skip_tasks=not tasks,
-        vcs_ref="HEAD",
+        vcs_ref=vcs_ref,
         quiet=True,
     )
     return destination

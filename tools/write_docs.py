@@ -3,7 +3,7 @@
 Renders the template with and without the example domain, runs the project's own
 `make openapi` and `make erd` in each, and writes the results back as Jinja:
 template/docs/openapi.json.jinja (the answers it shows templated) and the ERD block
-of template/docs/database.md.jinja.
+of template/docs/erd.md.jinja.
 
     python tools/write_docs.py      # or: make docs
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from rendering import ROOT, render
 
 OPENAPI = ROOT / "template" / "docs" / "openapi.json.jinja"
-DATABASE = ROOT / "template" / "docs" / "database.md.jinja"
+DATABASE = ROOT / "template" / "docs" / "erd.md.jinja"
 # Answers the document shows, rendered as placeholders and templated back.
 PLACEHOLDERS = {
     "project_name": "Openapi Title Placeholder",
@@ -50,7 +50,7 @@ def generated_docs(example_domain: bool, destination: Path) -> tuple[str, str]:
     for question, placeholder in PLACEHOLDERS.items():
         assert json.dumps(placeholder) in openapi, f"{question} is not in the document"
         openapi = openapi.replace(json.dumps(placeholder), f"{{{{ {question} | tojson }}}}")
-    erd = ERD.search((destination / "docs" / "database.md").read_text()).group(0)
+    erd = ERD.search((destination / "docs" / "erd.md").read_text()).group(0)
     return openapi, erd
 
 

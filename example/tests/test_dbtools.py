@@ -144,9 +144,9 @@ def test_unused_indexes_lists_the_indexes_no_query_has_used(migrated):
 
 
 def test_the_committed_diagram_matches_the_models():
-    document = (DOCS / "database.md").read_text()
+    document = (DOCS / "erd.md").read_text()
     expected = erd.replace_diagram(document, erd.mermaid_erd(db.metadata))
-    assert document == expected, "docs/database.md is stale: run `make erd`"
+    assert document == expected, "docs/erd.md is stale: run `make erd`"
 
 
 def test_erd_write_replaces_the_diagram_between_the_markers(runner, tmp_path):
