@@ -192,10 +192,8 @@ def updated(tmp_path_factory):
     make(project, env, "lock")
     git(project, "add", "--all")
     git(project, "commit", "--quiet", "--message", "Team: timezone, version route, humanize")
-    before = {
-        path: path.read_text()
-        for path in (team_revision, project / "tests" / "test_health_version.py")
-    }
+    kept = (team_revision, project / "tests" / "test_health_version.py", project / ".env")
+    before = {path: path.read_text() for path in kept}
 
     release_adding_a_migration(template)
     git(template, "add", "--all")
