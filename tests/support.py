@@ -80,8 +80,14 @@ def snapshot_template(destination: Path) -> Path:
     return destination
 
 
+def worker_name(name: str) -> str:
+    """`name` made unique to this pytest-xdist worker, so parallel workers never share it."""
+    return f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
 def fresh_database(name: str, driver: str) -> str:
-    """An empty database called `name` on the test server; its URL for `driver`."""
+    """An empty database named after `name` (one per worker) on the test server; its URL."""
+    name = worker_name(name)
     url = make_url(SERVER_URL)
     engine = create_engine(url.set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
@@ -95,7 +101,9 @@ def fresh_database(name: str, driver: str) -> str:
 
 def project_env(project: Path, database: str, driver: str) -> dict[str, str]:
     """Environment for running a rendered project's tools from this suite's virtualenv."""
-    url = make_url(SERVER_URL).set(drivername=f"postgresql+{driver}", database=database)
+    url = make_url(SERVER_URL).set(
+        drivername=f"postgresql+{driver}", database=worker_name(database)
+    )
     env = {
         key: value
         for key, value in os.environ.items()

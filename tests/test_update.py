@@ -28,10 +28,12 @@ from tests.support import (
     inner_temp_root,
     run,
     snapshot_template,
+    worker_name,
 )
 from tools.rendering import render
 
-pytestmark = pytest.mark.slow
+# One worker builds the team's project and runs every check on it.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("update")]
 
 PACKAGE = "my_service"
 FIRST_RELEASE = "f2e4cc6"  # v0.1.0, as CHANGELOG.md records
@@ -130,7 +132,7 @@ def team_env(project: Path, database_url: str) -> dict[str, str]:
         GIT_IDENTITY,
         APP_ENV="development",
         DATABASE_URL=database_url,
-        TEST_DATABASE_URL=f"{test_url}/meta_update_test",
+        TEST_DATABASE_URL=f"{test_url}/{worker_name('meta_update_test')}",
         PYTEST_DEBUG_TEMPROOT=inner_temp_root(project),
         PATH=f"{project / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
     )
