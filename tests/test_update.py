@@ -304,7 +304,7 @@ def history(tmp_path_factory) -> Path:
     )
     if known.returncode != 0:
         pytest.fail(f"commit {FIRST_RELEASE} (v0.1.0) is missing: the suite needs the history")
-    git(clone, "tag", "v0.1.0", FIRST_RELEASE)
+    git(clone, "tag", "--force", "v0.1.0", FIRST_RELEASE)
     for part in TEMPLATE_PARTS:
         shutil.rmtree(clone / part, ignore_errors=True)
         (clone / part).unlink(missing_ok=True)
@@ -315,7 +315,7 @@ def history(tmp_path_factory) -> Path:
             shutil.copy2(source, clone / part)
     git(clone, "add", "--all")
     git(clone, "commit", "--quiet", "--allow-empty", "--message", "The working tree")
-    git(clone, "tag", f"v{newest_release()}")
+    git(clone, "tag", "--force", f"v{newest_release()}")
     return clone
 
 
