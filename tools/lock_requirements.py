@@ -24,6 +24,7 @@ DIMENSIONS: dict[str, list] = {
     "db_driver": ["psycopg2", "psycopg"],
     "embedded_postgres": [True, False],
     "cache_backend": ["simple", "redis"],
+    "auth": ["tokens", "oidc", "none"],
 }
 FILES = ("requirements.txt", "requirements-dev.txt")
 

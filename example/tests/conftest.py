@@ -20,9 +20,12 @@ from sqlalchemy.orm import scoped_session
 
 from my_service import create_app
 from my_service.config import TestingConfig
-from my_service.database import admin
+from my_service.database import admin as database_admin
 from my_service.extensions import db
+from my_service.users.models import Role, User
 
+from .callers import client_as
+from .factories import UserFactory
 from .support import build_template, capture_console, check_test_server, config_for, rolled_back
 
 
@@ -40,10 +43,10 @@ def database_url(request: pytest.FixtureRequest, worker_id: str) -> Iterator[URL
     worker_input = getattr(request.config, "workerinput", {})
     build_template(template, worker_input.get("testrunuid") or uuid.uuid4().hex)
     url = base.set(database=f"{base.database}_{worker_id}")
-    admin.drop_database(url)
-    admin.create_database(url, template=template.database)
+    database_admin.drop_database(url)
+    database_admin.create_database(url, template=template.database)
     yield url
-    admin.drop_database(url)
+    database_admin.drop_database(url)
 
 
 @pytest.fixture
@@ -84,8 +87,20 @@ def statements(app: Flask) -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A test client for the app."""
+def admin(app: Flask) -> User:
+    """An administrator: the caller `client` speaks for."""
+    return UserFactory(email="admin@example.com", name="Admin", role=Role.ADMIN)
+
+
+@pytest.fixture
+def client(app: Flask, admin: User) -> FlaskClient:
+    """A test client signed in as `admin`."""
+    return client_as(app, admin)
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> FlaskClient:
+    """A test client that sends no credentials."""
     return app.test_client()
 
 

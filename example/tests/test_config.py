@@ -10,9 +10,11 @@ from my_service.config import (
     load_config,
 )
 
+SECRET = "kD8vJ2mQ9xL4tR7wZ1cF6hN3bV5yG0aE"  # 32 random-looking bytes, as production needs
 PRODUCTION_ENV = {
     "APP_ENV": "production",
-    "SECRET_KEY": "a-real-secret",
+    "SECRET_KEY": SECRET,
+    "JWT_SECRET_KEY": SECRET[::-1],
     "DATABASE_URL": "postgresql://app:pw@db.internal:5432/app",
 }
 
@@ -35,7 +37,10 @@ def test_unknown_app_env_names_the_choices():
         load_config({"APP_ENV": "staging"})
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    ["SECRET_KEY", "DATABASE_URL", "JWT_SECRET_KEY"],
+)
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
     with pytest.raises(ConfigurationError, match=f"^{missing} is not set"):
@@ -44,7 +49,7 @@ def test_production_refuses_to_start_without_a_required_variable(missing):
 
 def test_production_reads_its_settings_from_the_environment():
     config = load_config({**PRODUCTION_ENV, "DB_POOL_SIZE": "20", "LOG_LEVEL": "warning"})
-    assert config.SECRET_KEY == "a-real-secret"
+    assert config.SECRET_KEY == SECRET
     assert config.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] == 20
     assert config.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is True
     assert config.LOG_LEVEL == "WARNING"
@@ -96,3 +101,46 @@ def test_testing_reads_its_own_database_variable():
     config = load_config({"APP_ENV": "testing", "TEST_DATABASE_URL": url, "DATABASE_URL": "x"})
     assert config.TESTING is True
     assert config.SQLALCHEMY_DATABASE_URI.endswith("@127.0.0.1:5432/elsewhere_test")
+
+
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "JWT_SECRET_KEY"])
+@pytest.mark.parametrize("placeholder", ["change-me", "CHANGEME", "secret"])
+def test_production_refuses_a_placeholder_secret_naming_it(variable, placeholder):
+    with pytest.raises(ConfigurationError, match=f"^{variable} is a placeholder, not a secret"):
+        load_config({**PRODUCTION_ENV, variable: placeholder})
+
+
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "JWT_SECRET_KEY"])
+def test_production_refuses_a_secret_shorter_than_32_bytes(variable):
+    with pytest.raises(ConfigurationError, match=f"^{variable} is 31 bytes long: use 32 or more"):
+        load_config({**PRODUCTION_ENV, variable: "x" * 31})
+
+
+def test_every_connection_gets_timeouts_and_production_hides_sql_parameters():
+    options = load_config(PRODUCTION_ENV).SQLALCHEMY_ENGINE_OPTIONS
+    assert options["hide_parameters"] is True
+    startup = options["connect_args"]["options"]
+    assert "-c statement_timeout=30000" in startup
+    assert "-c lock_timeout=10000" in startup
+    assert "-c idle_in_transaction_session_timeout=60000" in startup
+    development = load_config({"APP_ENV": "development", "DB_STATEMENT_TIMEOUT_MS": "500"})
+    options = development.SQLALCHEMY_ENGINE_OPTIONS
+    assert options["hide_parameters"] is False
+    assert "-c statement_timeout=500" in options["connect_args"]["options"]
+
+
+def test_cors_refuses_a_wildcard_origin():
+    with pytest.raises(ConfigurationError, match="CORS_ALLOWED_ORIGINS must list origins"):
+        load_config({**PRODUCTION_ENV, "CORS_ALLOWED_ORIGINS": "*"})
+
+
+@pytest.mark.parametrize(("variable", "value"), [("SERVER_TIMING", "maybe"), ("RATE_LIMITS", "2")])
+def test_a_switch_that_is_not_true_or_false_is_named(variable, value):
+    with pytest.raises(ConfigurationError, match=f"{variable} must be true or false"):
+        load_config({**PRODUCTION_ENV, variable: value})
+
+
+def test_server_timing_is_on_in_development_only():
+    assert load_config({"APP_ENV": "development"}).SERVER_TIMING is True
+    assert load_config(PRODUCTION_ENV).SERVER_TIMING is False
+    assert load_config({**PRODUCTION_ENV, "SERVER_TIMING": "on"}).SERVER_TIMING is True

@@ -71,7 +71,8 @@ def test_flask_db_upgrade_with_the_server_down_prints_one_line():
     result = run(
         [sys.executable, "-m", "flask", "db", "upgrade"],
         APP_ENV="production",
-        SECRET_KEY="x" * 32,
+        SECRET_KEY="kD8vJ2mQ9xL4tR7wZ1cF6hN3bV5yG0aE",
+        JWT_SECRET_KEY="Ea0Gy5Vb3Nh6Fc1Zw7Rt4Lx9Qm2Jv8Dk",
         DATABASE_URL=REFUSED,
     )
     assert result.returncode == 1

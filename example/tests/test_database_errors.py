@@ -2,6 +2,7 @@
 
 import pytest
 from flask import Flask, request
+from sqlalchemy import text
 
 from my_service import create_app
 from my_service.config import TestingConfig
@@ -84,10 +85,15 @@ def test_an_exhausted_connection_pool_answers_503_instead_of_waiting_forever(con
         "pool_timeout": 0.1,
     }
     app = create_app(config)
+
+    @app.get("/test-query")
+    def query():
+        return {"one": db.session.scalar(text("SELECT 1"))}
+
     with app.app_context():
         held = db.engine.connect()
         try:
-            response = app.test_client().get("/api/v1/users/")
+            response = app.test_client().get("/test-query")
         finally:
             held.close()
             db.engine.dispose()

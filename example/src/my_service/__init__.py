@@ -5,13 +5,16 @@ from pathlib import Path
 from flask import Flask
 
 # Importing models completes the mappers and db.metadata before anything queries.
-from . import cli, health, models
+from . import api_docs, cli, health, models
+from .auth.routes import blp as auth_api
+from .auth.setup import register_auth
 from .caching import register_caching
 from .config import Config, load_config, resolve_database_url
 from .database.events import listen_once
 from .database.mixins import hide_soft_deleted_rows
 from .errors import register_error_handlers
 from .extensions import api, db, migrate
+from .hardening import register_hardening
 from .logging import configure_logging
 from .monitoring import register_monitoring
 from .projects.routes import blp as projects_api
@@ -30,13 +33,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(config: Config | None = None) -> Flask:
     """Build the application; APP_ENV picks the configuration when none is given."""
     config = config or load_config()
-    app = Flask(__name__, instance_path=config.INSTANCE_PATH)
+    # No /static route: the only static files, the docs page's, are served by api_docs.py.
+    app = Flask(__name__, instance_path=config.INSTANCE_PATH, static_folder=None)
     app.config.from_object(config)
     configure_logging(app)
     register_database(app)
     register_caching(app)
     register_request_id(app)
     register_monitoring(app)
+    register_hardening(app)
+    register_auth(app)
     register_blueprints(app)
     # After the API, so that its errors take the service's one JSON shape too.
     register_error_handlers(app)
@@ -57,12 +63,15 @@ def register_database(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount the health endpoints and the REST API (with its OpenAPI document)."""
+    """Mount the health endpoints and the REST API (with its OpenAPI document and docs page)."""
     app.register_blueprint(health.bp)
+    app.register_blueprint(api_docs.bp)
     app.url_map.converters["id"] = IdConverter
     api.init_app(app)
     api.register_converter(IdConverter, id_schema)
-    for blueprint in (users_api, projects_api, tasks_api, tags_api):
+    bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    api.spec.components.security_scheme("bearerAuth", bearer)
+    for blueprint in (auth_api, users_api, projects_api, tasks_api, tags_api):
         api.register_blueprint(blueprint)
 
 

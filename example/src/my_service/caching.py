@@ -1,6 +1,7 @@
 """Cached API reads that a write can never leave stale.
 
-Each table has a generation number in the cache. A cached read's key holds the
+Each table has a generation number in the cache. A cached read's key holds what the
+caller may see (their own rows, or everything for an administrator), the
 generations of the tables it reads, so a write only has to bump them: after a
 commit, every table the session wrote to (through the ORM, a bulk statement, or
 `note_written` for COPY and raw SQL), and every table that references those
@@ -20,6 +21,7 @@ from http import HTTPStatus
 from flask import Flask, Response, current_app, has_app_context, request
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from .auth.policies import current_caller
 from .database.events import listen_once
 from .extensions import cache, db
 
@@ -60,7 +62,9 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             try:
-                key = f"view:{generations(tables)}:{request.full_path}"
+                # Keyed by what the caller may see, so no page is served to someone else.
+                scope = current_caller().scope
+                key = f"view:{scope}:{generations(tables)}:{request.full_path}"
                 hit = cache.get(key)
             except Exception as error:  # any backend failure: answer without the cache
                 logger.warning("Cache unavailable, reading from the database: %r", error)

@@ -10,47 +10,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
-DRIVER = "postgresql+psycopg2"
-
-
-class ConfigurationError(RuntimeError):
-    """A setting is missing or malformed; the message names it and the fix."""
-
-
-def database_url(value: str, variable: str) -> str:
-    """Check a PostgreSQL URL and name the driver this project installs."""
-    try:
-        url = make_url(value)
-    except ArgumentError as error:
-        raise ConfigurationError(
-            f"{variable} is not a database URL ({error}): "
-            f"use the form {DRIVER}://user:password@host:5432/dbname"
-        ) from None
-    if url.get_backend_name() not in {"postgres", "postgresql"}:
-        raise ConfigurationError(
-            f"{variable} names the {url.get_backend_name()!r} backend: "
-            f"this service runs on PostgreSQL only, use {DRIVER}://..."
-        )
-    # SQLAlchemy picks a default driver for a bare postgresql:// URL, which may
-    # not be the one installed; naming it keeps dev, CI and production alike.
-    url = url.set(drivername=DRIVER)
-    return url.render_as_string(hide_password=False)
-
-
-def integer(env: Mapping[str, str], name: str, default: int) -> int:
-    """Read a non-negative whole number, naming the variable when it is not one."""
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.strip().isdigit():
-        raise ConfigurationError(f"{name} must be a whole number of 0 or more, got {raw!r}")
-    return int(raw)
+from .settings import (
+    DRIVER,
+    ConfigurationError,
+    database_url,
+    integer,
+    strong_secret,
+    switch,
+    words,
+)
 
 
 class Config:
@@ -59,6 +31,8 @@ class Config:
     NAME = "base"
     DEBUG = False
     TESTING = False
+    DEFAULT_SECRET: str | None = None  # none outside development and tests
+    SHOW_SQL_PARAMETERS = False  # SQL parameters hold user data: only development logs them
     API_TITLE = "My Service"
     API_SPEC_OPTIONS = {
         "info": {
@@ -66,20 +40,27 @@ class Config:
             "contact": {"name": "Your Team", "email": "team@example.com"},
         },
         "servers": [{"url": "/", "description": "The server that serves this document"}],
+        "security": [{"bearerAuth": []}],
     }
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.1.0"
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+    # Swagger UI's files come from the flask-swagger-ui package, served by this app (api_docs.py).
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
+    OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}
     DATABASE_URL_VARIABLE = "DATABASE_URL"
     DEFAULT_LOG_FORMAT = "json"
+    RATELIMIT_HEADERS_ENABLED = False  # Retry-After comes with the 429 itself
+    JWT_TOKEN_LOCATION = ["headers"]
+    JWT_ALGORITHM = "HS256"
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # argon2-cffi's Argon2id parameters
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         """Read every setting from `environ` (os.environ by default)."""
         env = os.environ if environ is None else environ
-        self.SECRET_KEY = env.get("SECRET_KEY") or self.default_secret_key()
+        self.SECRET_KEY = self.secret(env, "SECRET_KEY")
         self.INSTANCE_PATH = str(Path(env.get("INSTANCE_PATH") or "instance").resolve())
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO").upper()
         self.LOG_FORMAT = env.get("LOG_FORMAT", self.DEFAULT_LOG_FORMAT)
@@ -87,6 +68,17 @@ class Config:
             raise ConfigurationError(
                 f"LOG_FORMAT must be 'text' or 'json', got {self.LOG_FORMAT!r}"
             )
+        self.read_database(env)
+        self.read_cache(env)
+        self.read_http(env)
+        self.read_auth(env)
+
+    def secret(self, env: Mapping[str, str], name: str) -> str | None:
+        """A signing secret: from the environment, or this environment's fixed default."""
+        return env.get(name) or self.DEFAULT_SECRET
+
+    def read_database(self, env: Mapping[str, str]) -> None:
+        """The database, its pool, and the timeouts every connection gets."""
         configured_url = env.get(self.DATABASE_URL_VARIABLE)
         if configured_url:
             self.SQLALCHEMY_DATABASE_URI = database_url(configured_url, self.DATABASE_URL_VARIABLE)
@@ -94,28 +86,76 @@ class Config:
             self.SQLALCHEMY_DATABASE_URI = self.default_database_url()
         # Name of the database on the embedded server, used when no URL is set.
         self.EMBEDDED_POSTGRES_DATABASE = None if configured_url else self.embedded_database()
+        # Set on every connection, so a runaway query, a lock queue or a forgotten
+        # transaction cannot hold a connection (and its locks) for long.
+        timeouts = {
+            "statement_timeout": integer(env, "DB_STATEMENT_TIMEOUT_MS", 30_000),
+            "lock_timeout": integer(env, "DB_LOCK_TIMEOUT_MS", 10_000),
+            "idle_in_transaction_session_timeout": integer(
+                env, "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60_000
+            ),
+        }
         self.SQLALCHEMY_ENGINE_OPTIONS = {
             "pool_pre_ping": True,
             "pool_size": integer(env, "DB_POOL_SIZE", 5),
             "max_overflow": integer(env, "DB_MAX_OVERFLOW", 10),
             "pool_recycle": integer(env, "DB_POOL_RECYCLE", 1800),
             "pool_timeout": integer(env, "DB_POOL_TIMEOUT", 10),
+            "hide_parameters": not self.SHOW_SQL_PARAMETERS,
             "connect_args": {
                 "connect_timeout": integer(env, "DB_CONNECT_TIMEOUT", 3),
                 "application_name": "my-service",
+                "options": " ".join(f"-c {name}={value}" for name, value in timeouts.items()),
             },
         }
         self.HEALTH_RETRY_AFTER = integer(env, "HEALTH_RETRY_AFTER", 5)
         self.SLOW_QUERY_MS = integer(env, "SLOW_QUERY_MS", 200)
-        # NullCache turns caching off; SimpleCache is per process; RedisCache is shared.
+
+    def read_cache(self, env: Mapping[str, str]) -> None:
+        """The cache of API reads (NullCache: off; SimpleCache: per process; RedisCache)."""
         self.CACHE_TYPE = env.get("CACHE_TYPE", "SimpleCache")
         self.CACHE_DEFAULT_TIMEOUT = integer(env, "CACHE_DEFAULT_TIMEOUT", 300)
         self.CACHE_KEY_PREFIX = env.get("CACHE_KEY_PREFIX", "my_service:")
         self.CACHE_NO_NULL_WARNING = True  # NullCache is a deliberate choice, not a mistake
 
-    def default_secret_key(self) -> str | None:
-        """The key to use when SECRET_KEY is unset (none outside development and tests)."""
-        return None
+    def read_http(self, env: Mapping[str, str]) -> None:
+        """Request limits, response headers, CORS, the proxy in front, rate limits."""
+        self.MAX_CONTENT_LENGTH = integer(env, "MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.PROXY_FIX_HOPS = integer(env, "PROXY_FIX_HOPS", 0)
+        self.HSTS_SECONDS = integer(env, "HSTS_SECONDS", 0)
+        self.CORS_ALLOWED_ORIGINS = words(env, "CORS_ALLOWED_ORIGINS")
+        if "*" in self.CORS_ALLOWED_ORIGINS:
+            raise ConfigurationError(
+                "CORS_ALLOWED_ORIGINS must list origins (https://app.example.com), not '*'"
+            )
+        self.SERVER_TIMING = switch(env, "SERVER_TIMING", self.DEBUG)
+        self.RATELIMIT_ENABLED = switch(env, "RATE_LIMITS", not self.TESTING)
+        self.RATE_LIMIT_DEFAULT = env.get("RATE_LIMIT_DEFAULT", "600 per minute")
+        self.RATE_LIMIT_SIGN_IN = env.get("RATE_LIMIT_SIGN_IN", "10 per minute")
+        self.RATELIMIT_STORAGE_URI = env.get(
+            "RATE_LIMIT_STORAGE_URI", "memory://"
+        )
+
+    def read_auth(self, env: Mapping[str, str]) -> None:
+        """Tokens, passwords, password-reset mail."""
+        self.JWT_SECRET_KEY = self.secret(env, "JWT_SECRET_KEY")
+        # Keys that signed earlier tokens: still accepted until those tokens expire.
+        self.JWT_PREVIOUS_SECRET_KEYS = words(env, "JWT_PREVIOUS_SECRET_KEYS")
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=integer(env, "ACCESS_TOKEN_MINUTES", 15))
+        self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=integer(env, "REFRESH_TOKEN_DAYS", 14))
+        self.JWT_ENCODE_ISSUER = self.JWT_DECODE_ISSUER = "my-service"
+        self.JWT_ENCODE_AUDIENCE = self.JWT_DECODE_AUDIENCE = "my-service"
+        self.PASSWORD_MIN_LENGTH = integer(env, "PASSWORD_MIN_LENGTH", 12)
+        self.PASSWORD_RESET_MINUTES = integer(env, "PASSWORD_RESET_MINUTES", 30)
+        # Where the mail sends people; {token} is replaced. Empty: the mail quotes the token.
+        self.PASSWORD_RESET_URL = env.get("PASSWORD_RESET_URL", "")
+        self.SMTP_HOST = env.get("SMTP_HOST", "127.0.0.1")
+        self.SMTP_PORT = integer(env, "SMTP_PORT", 1025)
+        self.SMTP_USERNAME = env.get("SMTP_USERNAME", "")
+        self.SMTP_PASSWORD = env.get("SMTP_PASSWORD", "")
+        self.SMTP_STARTTLS = switch(env, "SMTP_STARTTLS", False)
+        self.SMTP_TIMEOUT = integer(env, "SMTP_TIMEOUT", 10)
+        self.MAIL_FROM = env.get("MAIL_FROM", "My Service <no-reply@localhost>")
 
     def default_database_url(self) -> str | None:
         """The database to use when the URL variable is unset."""
@@ -132,10 +172,9 @@ class DevelopmentConfig(Config):
     NAME = "development"
     DEBUG = True
     DEFAULT_LOG_FORMAT = "text"
-
-    def default_secret_key(self) -> str:
-        """A fixed key, good enough for a laptop; `make init` writes a real one to .env."""
-        return "development-only-secret-key"
+    # Good enough for a laptop; `make init` writes a real one to .env.
+    DEFAULT_SECRET = "development-only-secret-key-of-at-least-32-bytes"
+    SHOW_SQL_PARAMETERS = True
 
     def embedded_database(self) -> str:
         """The development database on the embedded server."""
@@ -150,10 +189,8 @@ class TestingConfig(Config):
     __test__ = False  # its name starts with "Test", but pytest should not collect it
     DATABASE_URL_VARIABLE = "TEST_DATABASE_URL"
     DEFAULT_LOG_FORMAT = "text"
-
-    def default_secret_key(self) -> str:
-        """A fixed key so that tests are repeatable."""
-        return "testing-only-secret-key"
+    DEFAULT_SECRET = "testing-only-secret-key-of-at-least-32-bytes"  # repeatable tests
+    PASSWORD_HASH_PROFILE = "CHEAPEST"  # hashing is slow on purpose; tests hash a lot
 
     def embedded_database(self) -> str:
         """The test database on the embedded server."""
@@ -161,20 +198,23 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: every secret and address comes from the environment."""
+    """Production: every secret and address comes from the environment, and is checked."""
 
     NAME = "production"
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         """Refuse to start without the settings production cannot guess."""
         env = os.environ if environ is None else environ
-        for variable in ("SECRET_KEY", "DATABASE_URL"):
-            if not env.get(variable):
-                raise ConfigurationError(
-                    f"{variable} is not set: production needs it in the environment "
-                    f"(see .env.example for its form)"
-                )
+        if not env.get("DATABASE_URL"):
+            raise ConfigurationError(
+                "DATABASE_URL is not set: production needs it in the environment "
+                "(see .env.example for its form)"
+            )
         super().__init__(env)
+
+    def secret(self, env: Mapping[str, str], name: str) -> str:
+        """A signing secret that is set, not a placeholder, and long enough."""
+        return strong_secret(env, name)
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -15,6 +15,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .database.errors import (
     FOREIGN_KEY_VIOLATION,
+    LOCK_NOT_AVAILABLE,
+    QUERY_CANCELED,
     UNIQUE_VIOLATION,
     constrained_field,
     is_transient,
@@ -58,8 +60,13 @@ def error_response(
 
 
 def handle_http_error(error: HTTPException) -> Response:
-    """Answer an HTTP error (400, 404, 405, 503...) in the JSON shape, keeping its headers."""
-    code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
+    """Answer an HTTP error (400, 404, 405, 503...) in the JSON shape, keeping its headers.
+
+    The code is the status's name (`not_found`) unless the error names a finer one
+    in `error_code` (`token_expired`).
+    """
+    default = (error.name or "error").lower().replace(" ", "_").replace("'", "")
+    code = getattr(error, "error_code", None) or default
     headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     # Invalid input (422) carries the field errors webargs found, by location.
     details = (getattr(error, "data", None) or {}).get("messages")
@@ -96,11 +103,20 @@ def service_unavailable(message: str) -> Response:
 
 
 def handle_operational_error(error: OperationalError) -> Response:
-    """The database is unreachable or the transaction lost a race: try again later."""
+    """The database is unreachable, a statement ran out of time, or the transaction lost a
+    race: try again later. Logged by class and SQLSTATE, never with the statement's values."""
     db.session.rollback()
+    state = sqlstate(error)
     if is_transient(error):
         return service_unavailable("The request collided with another one; please retry.")
-    current_app.logger.error("Database unavailable: %s", type(error.orig).__name__)
+    if state in {QUERY_CANCELED, LOCK_NOT_AVAILABLE}:
+        current_app.logger.warning(
+            "Statement cancelled: %s (SQLSTATE %s)", type(error.orig).__name__, state
+        )
+        return service_unavailable("The request took too long and was stopped; please retry.")
+    current_app.logger.error(
+        "Database unavailable: %s (SQLSTATE %s)", type(error.orig).__name__, state or "none"
+    )
     return service_unavailable("The database is unavailable; please retry shortly.")
 
 

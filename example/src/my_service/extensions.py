@@ -1,6 +1,10 @@
 """Extension instances, created unbound here and bound to the app in create_app."""
 
+from flask import current_app
 from flask_caching import Cache
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -19,3 +23,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = ServiceApi()
 cache = Cache()
+jwt = JWTManager()
+# Limits are read per request (callables), so each app keeps its own configured values.
+limiter = Limiter(
+    key_func=get_remote_address,
+    default_limits=[lambda: current_app.config["RATE_LIMIT_DEFAULT"]],
+)

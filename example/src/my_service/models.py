@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
+from .auth.models import Credential, PasswordReset, RefreshToken
 from .projects.models import Project
 from .seeds.models import SeedRecord
 from .tags.models import Tag, task_tags
@@ -7,7 +8,10 @@ from .tasks.models import Status, Task
 from .users.models import Role, User
 
 __all__ = [
+    "Credential",
+    "PasswordReset",
     "Project",
+    "RefreshToken",
     "Role",
     "SeedRecord",
     "Status",

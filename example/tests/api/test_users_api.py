@@ -73,7 +73,7 @@ def test_delete_hides_the_user(client, session):
 
 
 def test_the_list_is_paginated_with_metadata(client):
-    UserFactory.create_batch(25)
+    UserFactory.create_batch(24)  # and the admin calling
     response = client.get(URL, query_string={"page": 2, "page_size": 10})
     assert response.status_code == 200
     assert len(response.get_json()) == 10
@@ -89,8 +89,8 @@ def test_the_page_size_is_bounded(client):
     assert "page_size" in response.get_json()["error"]["details"]["query"]
 
 
-def test_the_list_filters_and_sorts(client):
-    admins = UserFactory.create_batch(2, role=Role.ADMIN)
+def test_the_list_filters_and_sorts(client, admin):
+    admins = [admin, *UserFactory.create_batch(2, role=Role.ADMIN)]
     UserFactory.create_batch(3)
     response = client.get(URL, query_string={"role": "admin", "sort": "-id"})
     assert [user["id"] for user in response.get_json()] == sorted(

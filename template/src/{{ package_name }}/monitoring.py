@@ -1,9 +1,10 @@
 """Performance monitoring: each request's time and query count, and every slow query, in the logs.
 
 A request ends with one log line (`GET /api/v1/tasks/ 200 in 12.4 ms, 3 queries`)
-carrying its request id, and a `Server-Timing` header that browsers' developer
-tools display. A statement slower than SLOW_QUERY_MS is logged as a warning with
-its SQL, so the slow ones surface without turning on SQL echo.
+carrying its request id; with SERVER_TIMING on (development), a `Server-Timing`
+header that browsers' developer tools display. A statement slower than
+SLOW_QUERY_MS is logged as a warning with its SQL (never its parameters), so the
+slow ones surface without turning on SQL echo.
 """
 
 import logging
@@ -38,17 +39,23 @@ def start_request_clock() -> None:
     g.request_started = time.perf_counter()
 
 
+def printable(text: str) -> str:
+    """`text` with control characters escaped, so a request cannot forge a log line."""
+    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+
+
 def log_request(response: Response) -> Response:
-    """Log the request's outcome and time, and tell the client in Server-Timing."""
+    """Log the request's outcome and time, and tell the client in Server-Timing if allowed."""
     total_ms = (time.perf_counter() - g.request_started) * 1000
     queries, query_ms = g.get("query_count", 0), g.get("query_ms", 0.0)
-    response.headers["Server-Timing"] = (
-        f'app;dur={total_ms:.1f}, db;dur={query_ms:.1f};desc="{queries} queries"'
-    )
+    if current_app.config["SERVER_TIMING"]:
+        response.headers["Server-Timing"] = (
+            f'app;dur={total_ms:.1f}, db;dur={query_ms:.1f};desc="{queries} queries"'
+        )
     logger.info(
         "%s %s %s in %.1f ms, %d queries",
         request.method,
-        request.full_path.rstrip("?"),
+        printable(request.full_path.rstrip("?")),
         response.status_code,
         total_ms,
         queries,

@@ -7,7 +7,7 @@ from flask import Flask, Response, g, has_app_context, request
 
 HEADER = "X-Request-ID"
 # An incoming id is kept only if it is short and plain, so it is safe in logs.
-VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 def current_request_id() -> str | None:
@@ -18,7 +18,8 @@ def current_request_id() -> str | None:
 def assign_request_id() -> None:
     """Take the caller's request id when it is valid, otherwise make one."""
     incoming = request.headers.get(HEADER, "")
-    g.request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    # A full match: `$` alone would let a trailing newline through into the logs.
+    g.request_id = incoming if VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 def echo_request_id(response: Response) -> Response:

@@ -3,6 +3,7 @@
 import click
 from flask import current_app
 
+from ..auth.commands import give_passwords
 from ..cli import DatabaseCommands
 from . import runner
 from .loading import SeedError, read_sets
@@ -31,14 +32,25 @@ def environment() -> str:
 @click.option("--target", help="Stop after applying this seed set (its file name without .toml).")
 def run_command(target: str | None) -> None:
     """Apply the pending seed sets of this environment, in order."""
+    sets = read_sets()
     try:
-        applied = runner.run(read_sets(), environment(), target)
+        applied = runner.run(sets, environment(), target)
     except SeedError as error:
         raise click.ClickException(str(error)) from None
     if not applied:
         click.echo("Nothing to apply: every seed set for this environment is applied.")
     for seed_id in applied:
         click.echo(f"applied {seed_id}")
+    # Seed files never hold passwords: each seeded user who has none gets a random one,
+    # shown here once. `flask users set-password EMAIL` sets one of your choosing.
+    emails = [
+        user["email"]
+        for seed_set in sets
+        if seed_set.id in applied
+        for user in seed_set.records.get("users", [])
+    ]
+    for email, password in give_passwords(emails):
+        click.echo(f"{email} signs in with the password {password} (shown once)")
 
 
 @seed.command("status")

@@ -1,9 +1,14 @@
-"""/api/v1/tags: list, create, read and delete tags."""
+"""/api/v1/tags: list, create, read and delete tags.
+
+Tags are shared labels: every signed-in user reads and creates them; only an
+administrator deletes one, since that takes it off everyone's tasks.
+"""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from ..auth.policies import Policy, access
 from ..caching import cached_read
 from ..extensions import db
 from ..rest import get_or_404, order_by, paginate
@@ -17,6 +22,7 @@ blp = Blueprint("tags", __name__, url_prefix="/api/v1/tags", description="Labels
 class Tags(MethodView):
     """The collection of tags."""
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="listTags")
     @cached_read("tags")
     @blp.arguments(TagListArguments, location="query")
@@ -33,6 +39,7 @@ class Tags(MethodView):
             query = query.where(Tag.name.startswith(prefix, autoescape=True))
         return paginate(order_by(query, Tag, arguments["sort"]), pagination_parameters)
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="createTag")
     @blp.arguments(TagSchema)
     @blp.response(201, TagSchema)
@@ -51,6 +58,7 @@ class Tags(MethodView):
 class TagById(MethodView):
     """One tag."""
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="getTag")
     @cached_read("tags")
     @blp.response(200, TagSchema)
@@ -61,10 +69,11 @@ class TagById(MethodView):
         """
         return get_or_404(Tag, tag_id)
 
+    @access(Policy.ADMIN)
     @blp.doc(operationId="deleteTag")
     @blp.response(204)
     def delete(self, tag_id: int) -> None:
-        """Delete a tag.
+        """Delete a tag (administrators only).
 
         The tag is removed from every task that had it.
         """

@@ -1,22 +1,42 @@
-"""/api/v1/users: list, create, read, update and delete users."""
+"""/api/v1/users: list, create, read, update and delete users.
+
+Administrators manage every account; a member sees and changes only their own, and
+never its role or whether it is active.
+"""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from werkzeug.exceptions import Forbidden
 
+from ..auth.callers import Caller
+from ..auth.policies import Policy, access, current_caller
 from ..caching import cached_read
 from ..extensions import db
-from ..rest import assign, get_or_404, order_by, paginate
+from ..rest import assign, order_by, paginate
 from .models import User
 from .schemas import UserListArguments, UserSchema, UserUpdateSchema
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="People with accounts.")
+ADMIN_ONLY_FIELDS = {"role", "is_active"}
+
+
+def visible_users(caller: Caller) -> Select:
+    """The users the caller may see: all of them for an administrator, else only themselves."""
+    query = select(User)
+    return query if caller.is_admin else query.where(User.id == caller.user_id)
+
+
+def visible_user_or_404(user_id: int) -> User:
+    """The user with this id, if the caller may see them; 404 otherwise (as if absent)."""
+    return db.first_or_404(visible_users(current_caller()).where(User.id == user_id))
 
 
 @blp.route("/")
 class Users(MethodView):
     """The collection of users."""
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="listUsers")
     @cached_read("users")
     @blp.arguments(UserListArguments, location="query")
@@ -25,10 +45,11 @@ class Users(MethodView):
     def get(self, arguments: dict, pagination_parameters):
         """List users, filtered and sorted.
 
-        Filter by exact email (in any case), role or whether the account is active.
-        The list comes a page at a time; the `X-Pagination` header says where you are.
+        An administrator sees every user, a member only themselves. Filter by exact
+        email (in any case), role or whether the account is active. The list comes a
+        page at a time; the `X-Pagination` header says where you are.
         """
-        query = select(User)
+        query = visible_users(current_caller())
         if "email" in arguments:
             query = query.where(func.lower(User.email) == arguments["email"].lower())
         for name in ("role", "is_active"):
@@ -36,11 +57,12 @@ class Users(MethodView):
                 query = query.where(getattr(User, name) == arguments[name])
         return paginate(order_by(query, User, arguments["sort"]), pagination_parameters)
 
+    @access(Policy.ADMIN)
     @blp.doc(operationId="createUser")
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)
     def post(self, data: dict) -> User:
-        """Create a user.
+        """Create a user (administrators only).
 
         The email is stored in lower case; one that belongs to a live account is a 409.
         """
@@ -50,38 +72,63 @@ class Users(MethodView):
         return user
 
 
+@blp.route("/me")
+class Me(MethodView):
+    """The caller's own account."""
+
+    @access(Policy.SIGNED_IN)
+    @blp.doc(operationId="getCurrentUser")
+    @blp.response(200, UserSchema)
+    def get(self) -> User:
+        """Read the caller's own account.
+
+        Whoever the access token speaks for.
+        """
+        return current_caller().user
+
+
 @blp.route("/<id:user_id>")
 class UserById(MethodView):
     """One user."""
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="getUser")
     @cached_read("users")
     @blp.response(200, UserSchema)
     def get(self, user_id: int) -> User:
         """Read a user.
 
-        A deleted user is a 404, like one that never existed.
+        A member may read only their own account. A deleted user, or one the caller may
+        not see, is a 404, like one that never existed.
         """
-        return get_or_404(User, user_id)
+        return visible_user_or_404(user_id)
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="updateUser")
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data: dict, user_id: int) -> User:
         """Change some of a user's fields.
 
-        Only the fields sent change; an email that belongs to another live account is a 409.
+        Only the fields sent change. A member may change only their own name and email,
+        never `role` or `is_active` (403); an email that belongs to another live account
+        is a 409.
         """
-        user = assign(get_or_404(User, user_id), data)
+        user = visible_user_or_404(user_id)
+        if not current_caller().is_admin and ADMIN_ONLY_FIELDS & data.keys():
+            raise Forbidden("Only an administrator may change role or is_active.")
+        assign(user, data)
         db.session.commit()
         return user
 
+    @access(Policy.ADMIN)
     @blp.doc(operationId="deleteUser")
     @blp.response(204)
     def delete(self, user_id: int) -> None:
-        """Delete a user.
+        """Delete a user (administrators only).
 
-        The account is soft-deleted: hidden from every read, and its email is free again.
+        The account is soft-deleted: hidden from every read, unable to sign in, and its
+        email is free again.
         """
-        get_or_404(User, user_id).soft_delete()
+        visible_user_or_404(user_id).soft_delete()
         db.session.commit()

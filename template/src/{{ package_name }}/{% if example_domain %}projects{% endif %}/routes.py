@@ -1,22 +1,40 @@
-"""/api/v1/projects: list, create, read, update, archive, unarchive and delete projects."""
+"""/api/v1/projects: list, create, read, update, archive, unarchive and delete projects.
+
+A member sees and changes only the projects they own; an administrator, all of them.
+"""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from werkzeug.exceptions import Forbidden
 
+from ..auth.callers import Caller
+from ..auth.policies import Policy, access, current_caller
 from ..caching import cached_read
 from ..extensions import db
-from ..rest import assign, get_or_404, order_by, paginate
+from ..rest import assign, order_by, paginate
 from .models import Project
 from .schemas import ProjectListArguments, ProjectSchema, ProjectUpdateSchema
 
 blp = Blueprint("projects", __name__, url_prefix="/api/v1/projects", description="Groups of tasks.")
 
 
+def visible_projects(caller: Caller) -> Select:
+    """The projects the caller may see and change: their own, or all for an administrator."""
+    query = select(Project)
+    return query if caller.is_admin else query.where(Project.owner_id == caller.user_id)
+
+
+def visible_project_or_404(project_id: int) -> Project:
+    """The project with this id, if the caller may see it; 404 otherwise (as if absent)."""
+    return db.first_or_404(visible_projects(current_caller()).where(Project.id == project_id))
+
+
 @blp.route("/")
 class Projects(MethodView):
     """The collection of projects."""
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="listProjects")
     @cached_read("projects")
     @blp.arguments(ProjectListArguments, location="query")
@@ -25,10 +43,11 @@ class Projects(MethodView):
     def get(self, arguments: dict, pagination_parameters):
         """List projects, filtered and sorted.
 
-        Filter by owner, or by whether the project is archived. The list comes a page at
-        a time; the `X-Pagination` header says where you are.
+        A member sees the projects they own; an administrator, every project. Filter by
+        owner, or by whether the project is archived. The list comes a page at a time;
+        the `X-Pagination` header says where you are.
         """
-        query = select(Project)
+        query = visible_projects(current_caller())
         if "owner_id" in arguments:
             query = query.where(Project.owner_id == arguments["owner_id"])
         if "archived" in arguments:
@@ -36,15 +55,20 @@ class Projects(MethodView):
             query = query.where(archived if arguments["archived"] else ~archived)
         return paginate(order_by(query, Project, arguments["sort"]), pagination_parameters)
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="createProject")
     @blp.arguments(ProjectSchema)
     @blp.response(201, ProjectSchema)
     def post(self, data: dict) -> Project:
         """Create a project.
 
-        The slug comes from the name unless given, and is unique among the owner's
-        projects (409 otherwise); an owner that does not exist is a 409 too.
+        A member creates projects they own (another owner is a 403). The slug comes from
+        the name unless given, and is unique among the owner's projects (409 otherwise);
+        an owner that does not exist is a 409 too.
         """
+        caller = current_caller()
+        if not caller.is_admin and data["owner_id"] != caller.user_id:
+            raise Forbidden("A member may create projects only for themselves.")
         project = Project(**data)
         db.session.add(project)
         db.session.commit()
@@ -55,16 +79,19 @@ class Projects(MethodView):
 class ProjectById(MethodView):
     """One project."""
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="getProject")
     @cached_read("projects")
     @blp.response(200, ProjectSchema)
     def get(self, project_id: int) -> Project:
         """Read a project.
 
-        A deleted project is a 404, like one that never existed.
+        A deleted project, or one the caller may not see, is a 404, like one that never
+        existed.
         """
-        return get_or_404(Project, project_id)
+        return visible_project_or_404(project_id)
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="updateProject")
     @blp.arguments(ProjectUpdateSchema)
     @blp.response(200, ProjectSchema)
@@ -73,10 +100,11 @@ class ProjectById(MethodView):
 
         Only the fields sent change; a slug the owner already uses is a 409.
         """
-        project = assign(get_or_404(Project, project_id), data)
+        project = assign(visible_project_or_404(project_id), data)
         db.session.commit()
         return project
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="deleteProject")
     @blp.response(204)
     def delete(self, project_id: int) -> None:
@@ -84,7 +112,7 @@ class ProjectById(MethodView):
 
         The project is soft-deleted: it and its tasks are hidden from every read.
         """
-        get_or_404(Project, project_id).soft_delete()
+        visible_project_or_404(project_id).soft_delete()
         db.session.commit()
 
 
@@ -92,6 +120,7 @@ class ProjectById(MethodView):
 class ProjectArchive(MethodView):
     """Archiving: a read-only state for finished projects."""
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="archiveProject")
     @blp.response(200, ProjectSchema)
     def post(self, project_id: int) -> Project:
@@ -99,11 +128,12 @@ class ProjectArchive(MethodView):
 
         Its tasks become read-only until it is unarchived; archiving twice is a 409.
         """
-        project = get_or_404(Project, project_id)
+        project = visible_project_or_404(project_id)
         project.archive()
         db.session.commit()
         return project
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="unarchiveProject")
     @blp.response(200, ProjectSchema)
     def delete(self, project_id: int) -> Project:
@@ -111,7 +141,7 @@ class ProjectArchive(MethodView):
 
         Its tasks can change again; a project that is not archived is a 409.
         """
-        project = get_or_404(Project, project_id)
+        project = visible_project_or_404(project_id)
         project.unarchive()
         db.session.commit()
         return project

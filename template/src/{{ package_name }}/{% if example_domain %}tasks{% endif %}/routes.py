@@ -1,14 +1,23 @@
-"""/api/v1/tasks: list, create, read, update and delete tasks."""
+"""/api/v1/tasks: list, create, read, update and delete tasks.
+
+A member sees and changes the tasks of the projects they own and the tasks assigned
+to them, creates tasks in their own projects, and deletes only those; an
+administrator does all of it everywhere.
+"""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import Forbidden
 
+from ..auth.callers import Caller
+from ..auth.policies import Policy, access, current_caller
 from ..caching import cached_read
 from ..extensions import db
 from ..projects.models import Project
-from ..rest import assign, get_or_404, order_by, paginate
+from ..projects.routes import visible_projects
+from ..rest import assign, order_by, paginate
 from ..tags.models import Tag
 from ..validation import DomainRuleError
 from .models import Status, Task
@@ -17,9 +26,22 @@ from .schemas import TaskListArguments, TaskSchema, TaskUpdateSchema
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Work in projects.")
 
 
-def tasks() -> Select:
-    """Tasks with their tags loaded in one extra query per page, not one per task."""
-    return select(Task).options(selectinload(Task.tags))
+def visible_tasks(caller: Caller) -> Select:
+    """The tasks the caller may see, with their tags loaded in one query per page.
+
+    An administrator's are all tasks; a member's, those of their projects and those
+    assigned to them.
+    """
+    query = select(Task).options(selectinload(Task.tags))
+    if caller.is_admin:
+        return query
+    own_projects = select(Project.id).where(Project.owner_id == caller.user_id)
+    return query.where(or_(Task.project_id.in_(own_projects), Task.assignee_id == caller.user_id))
+
+
+def visible_task_or_404(task_id: int) -> Task:
+    """The task with this id, if the caller may see it; 404 otherwise (as if absent)."""
+    return db.first_or_404(visible_tasks(current_caller()).where(Task.id == task_id))
 
 
 def tags_named(tags: list[dict]) -> list[Tag]:
@@ -46,18 +68,22 @@ def apply(task: Task, data: dict) -> None:
 class Tasks(MethodView):
     """The collection of tasks."""
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="listTasks")
-    @cached_read("tasks", "task_tags", "tags")
+    # Which tasks a member sees depends on who owns the projects, so projects count too.
+    @cached_read("tasks", "task_tags", "tags", "projects")
     @blp.arguments(TaskListArguments, location="query")
     @blp.response(200, TaskSchema(many=True))
     @blp.paginate()
     def get(self, arguments: dict, pagination_parameters):
         """List tasks, filtered and sorted.
 
-        Filter by project, assignee, status or a due-date range; sort by id or due date.
-        The list comes a page at a time; the `X-Pagination` header says where you are.
+        A member sees the tasks of their projects and those assigned to them; an
+        administrator, every task. Filter by project, assignee, status or a due-date
+        range; sort by id or due date. The list comes a page at a time; the
+        `X-Pagination` header says where you are.
         """
-        query = tasks()
+        query = visible_tasks(current_caller())
         for name in ("project_id", "assignee_id", "status"):
             if name in arguments:
                 query = query.where(getattr(Task, name) == arguments[name])
@@ -67,16 +93,19 @@ class Tasks(MethodView):
             query = query.where(Task.due_date >= arguments["due_after"])
         return paginate(order_by(query, Task, arguments["sort"]), pagination_parameters)
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="createTask")
     @blp.arguments(TaskSchema)
     @blp.response(201, TaskSchema)
     def post(self, data: dict) -> Task:
         """Create a task in a project.
 
-        Tags are given by name and created when new. A project that is archived or does
-        not exist is a 409.
+        A member creates tasks in the projects they own. Tags are given by name and
+        created when new. A project that is archived, or does not exist (or is not the
+        member's), is a 409.
         """
-        project = db.session.scalar(select(Project).where(Project.id == data.pop("project_id")))
+        own_project = visible_projects(current_caller()).where(Project.id == data.pop("project_id"))
+        project = db.session.scalar(own_project)
         if project is None:
             raise DomainRuleError("project_id refers to a project that does not exist")
         task = Task(project=project)
@@ -91,16 +120,19 @@ class Tasks(MethodView):
 class TaskById(MethodView):
     """One task."""
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="getTask")
-    @cached_read("tasks", "task_tags", "tags")
+    @cached_read("tasks", "task_tags", "tags", "projects")
     @blp.response(200, TaskSchema)
     def get(self, task_id: int) -> Task:
         """Read a task.
 
-        A deleted task, or a task of a deleted project, is a 404.
+        A deleted task, or one the caller may not see, is a 404, like one that never
+        existed.
         """
-        return db.first_or_404(tasks().where(Task.id == task_id))
+        return visible_task_or_404(task_id)
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="updateTask")
     @blp.arguments(TaskUpdateSchema)
     @blp.response(200, TaskSchema)
@@ -110,18 +142,24 @@ class TaskById(MethodView):
         Only the fields sent change; `status: done` completes the task and stamps
         `completed_at`. A task of an archived project is read-only (409).
         """
-        task = db.first_or_404(tasks().where(Task.id == task_id))
+        task = visible_task_or_404(task_id)
         with db.session.no_autoflush:
             apply(task, data)
         db.session.commit()
         return task
 
+    @access(Policy.SIGNED_IN)
     @blp.doc(operationId="deleteTask")
     @blp.response(204)
     def delete(self, task_id: int) -> None:
         """Delete a task.
 
-        The task is soft-deleted: hidden from every read.
+        The task is soft-deleted: hidden from every read. Only the project's owner (or an
+        administrator) may delete it; its assignee may not (403).
         """
-        get_or_404(Task, task_id).soft_delete()
+        task = visible_task_or_404(task_id)
+        caller = current_caller()
+        if not caller.is_admin and task.project.owner_id != caller.user_id:
+            raise Forbidden("Only the project's owner may delete its tasks.")
+        task.soft_delete()
         db.session.commit()

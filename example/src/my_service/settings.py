@@ -1,0 +1,95 @@
+"""Reading one setting from the environment: each kind of value, and its refusal.
+
+Every reader names the variable and the expected form when a value is wrong, so a
+deployment with a typo stops at start-up with one clear line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DRIVER = "postgresql+psycopg2"
+# Placeholders that must never sign anything in production: the ones this project ships
+# (.env.example, the development and testing defaults) and the usual suspects.
+PLACEHOLDER_SECRETS = {
+    "change-me",
+    "changeme",
+    "secret",
+    "development-only-secret-key-of-at-least-32-bytes",
+    "testing-only-secret-key-of-at-least-32-bytes",
+}
+MIN_SECRET_BYTES = 32
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed; the message names it and the fix."""
+
+
+def integer(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of 0 or more."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.strip().isdigit():
+        raise ConfigurationError(f"{name} must be a whole number of 0 or more, got {raw!r}")
+    return int(raw)
+
+
+def switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """On or off: true/false, yes/no, on/off, 1/0."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in TRUE | FALSE:
+        raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+    return raw in TRUE
+
+
+def words(env: Mapping[str, str], name: str, default: str = "") -> list[str]:
+    """A comma-separated list, blanks dropped."""
+    return [item.strip() for item in env.get(name, default).split(",") if item.strip()]
+
+
+def database_url(value: str, variable: str) -> str:
+    """A PostgreSQL URL, with the driver this project installs written in."""
+    try:
+        url = make_url(value)
+    except ArgumentError as error:
+        raise ConfigurationError(
+            f"{variable} is not a database URL ({error}): "
+            f"use the form {DRIVER}://user:password@host:5432/dbname"
+        ) from None
+    if url.get_backend_name() not in {"postgres", "postgresql"}:
+        raise ConfigurationError(
+            f"{variable} names the {url.get_backend_name()!r} backend: "
+            f"this service runs on PostgreSQL only, use {DRIVER}://..."
+        )
+    # SQLAlchemy picks a default driver for a bare postgresql:// URL, which may
+    # not be the one installed; naming it keeps dev, CI and production alike.
+    url = url.set(drivername=DRIVER)
+    return url.render_as_string(hide_password=False)
+
+
+def strong_secret(env: Mapping[str, str], name: str) -> str:
+    """A secret fit for production: set, not a known placeholder, 32 bytes or more."""
+    value = env.get(name) or ""
+    if not value:
+        raise ConfigurationError(
+            f"{name} is not set: production needs it in the environment "
+            "(see .env.example for its form)"
+        )
+    if value.strip().lower() in PLACEHOLDER_SECRETS:
+        raise ConfigurationError(
+            f"{name} is a placeholder, not a secret: set it to a random value, for example "
+            "the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise ConfigurationError(
+            f"{name} is {len(value.encode())} bytes long: use {MIN_SECRET_BYTES} or more, "
+            "for example `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+    return value
