@@ -1,9 +1,9 @@
 """Regenerate the generated project's generated docs inside the template.
 
-Renders the template with and without the example domain, runs the project's own
-`make openapi` and `make erd` in each, and writes the results back as Jinja:
-template/docs/openapi.json.jinja (the answers it shows templated) and the ERD block
-of template/docs/erd.md.jinja.
+Renders the template for every combination of the answers that change them (the
+example domain, the auth mode), runs the project's own `make openapi` and `make erd`
+in each, and writes the results back as Jinja: template/docs/openapi.json.jinja (the
+answers it shows templated) and the ERD block of template/docs/erd.md.jinja.
 
     python tools/write_docs.py      # or: make docs
 """
@@ -31,9 +31,17 @@ PLACEHOLDERS = {
 ERD = re.compile(r"```mermaid\n.*?```\n", re.DOTALL)
 
 
-def generated_docs(example_domain: bool, destination: Path) -> tuple[str, str]:
-    """One render's OpenAPI document (title as Jinja) and its Mermaid ERD."""
-    render(ROOT, destination, {"example_domain": example_domain, **PLACEHOLDERS})
+# The answers that change the generated documents, with every value they take.
+COMBINATIONS = [
+    {"example_domain": domain, "auth": auth}
+    for domain in (True, False)
+    for auth in ("tokens", "oidc", "none")
+]
+
+
+def generated_docs(answers: dict, destination: Path) -> tuple[str, str]:
+    """One render's OpenAPI document (the answers it shows as Jinja) and its Mermaid ERD."""
+    render(ROOT, destination, {**answers, **PLACEHOLDERS})
     bin_dir = Path(sys.executable).parent
     env = {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
@@ -48,30 +56,35 @@ def generated_docs(example_domain: bool, destination: Path) -> tuple[str, str]:
     openapi = (destination / "docs" / "openapi.json").read_text()
     assert json.loads(openapi)["info"]["title"] == PLACEHOLDERS["project_name"]
     for question, placeholder in PLACEHOLDERS.items():
-        assert json.dumps(placeholder) in openapi, f"{question} is not in the document"
-        openapi = openapi.replace(json.dumps(placeholder), f"{{{{ {question} | tojson }}}}")
+        inner = json.dumps(placeholder)[1:-1]  # as it stands inside a JSON string
+        assert inner in openapi, f"{question} is not in the document"
+        openapi = openapi.replace(inner, f"{{{{ ({question} | tojson)[1:-1] }}}}")
     erd = ERD.search((destination / "docs" / "erd.md").read_text()).group(0)
-    return openapi, erd
+    return openapi, erd.removeprefix("```mermaid\n").removesuffix("```\n")
 
 
-def either(with_domain: str, without: str) -> str:
-    """Jinja choosing one text or the other by example_domain."""
-    return "{% if example_domain -%}\n" + with_domain + "{% else -%}\n" + without + "{% endif -%}\n"
+def choose(texts: list[str]) -> str:
+    """Jinja picking, for each combination of answers, its text."""
+    branches = []
+    for index, (answers, text) in enumerate(zip(COMBINATIONS, texts, strict=True)):
+        domain = "example_domain" if answers["example_domain"] else "not example_domain"
+        keyword = "if" if index == 0 else "elif"
+        branches.append(f"{{% {keyword} {domain} and auth == '{answers['auth']}' -%}}\n{text}")
+    return "".join(branches) + "{% endif -%}\n"
 
 
 def main() -> int:
-    """Write both generated docs into the template."""
+    """Write the generated docs of every combination into the template."""
     with tempfile.TemporaryDirectory() as tmp:
-        openapi_with, erd_with = generated_docs(True, Path(tmp) / "with")
-        openapi_without, erd_without = generated_docs(False, Path(tmp) / "without")
-    OPENAPI.write_text(either(openapi_with, openapi_without))
-    erd_with, erd_without = (text.removeprefix("```mermaid\n") for text in (erd_with, erd_without))
-    database = DATABASE.read_text()
-    start, end = database.index("```mermaid\n"), database.index("```\n<!-- erd:end -->")
+        docs = [
+            generated_docs(answers, Path(tmp) / str(index))
+            for index, answers in enumerate(COMBINATIONS)
+        ]
+    OPENAPI.write_text(choose([openapi for openapi, _ in docs]))
+    diagram = DATABASE.read_text()
+    start, end = diagram.index("```mermaid\n"), diagram.index("```\n<!-- erd:end -->")
     DATABASE.write_text(
-        database[: start + len("```mermaid\n")]
-        + either(erd_with.removesuffix("```\n"), erd_without.removesuffix("```\n"))
-        + database[end:]
+        diagram[: start + len("```mermaid\n")] + choose([erd for _, erd in docs]) + diagram[end:]
     )
     print(f"wrote {OPENAPI.relative_to(ROOT)} and the diagram in {DATABASE.relative_to(ROOT)}")
     return 0
