@@ -158,3 +158,18 @@ def test_erd_write_replaces_the_diagram_between_the_markers(runner, tmp_path):
     assert "old" not in text
     assert "erDiagram" in text and "    users {" in text
     assert text.endswith(f"{erd.END}\n\nMore text.\n")
+
+
+@pytest.mark.parametrize("command", [["drop"], ["restore", "backup.dump"]])
+def test_production_refuses_to_destroy_a_database_unless_it_is_named(
+    scratch, database_url, command
+):
+    scratch.config["NAME"] = "production"
+    url = database_url.set(database=f"{database_url.database}_scratch")
+    invoke(scratch, "dbtools", "create")
+    refused = invoke(scratch, "dbtools", *command, "--yes")
+    assert refused.exit_code == 1
+    assert f"pass --production-database {url.database}" in refused.output
+    wrong = invoke(scratch, "dbtools", *command, "--yes", "--production-database", "other")
+    assert wrong.exit_code == 1
+    assert admin.database_exists(url)

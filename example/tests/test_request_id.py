@@ -52,3 +52,10 @@ def test_json_format_writes_one_json_object_per_line(config, log_output_for):
     assert line["logger"] == app.logger.name
     assert line["request_id"] == "req-9"
     assert "time" in line
+
+
+def test_an_incoming_id_with_a_trailing_newline_is_replaced(client):
+    # A raw header value, as a proxy that lets it through would pass it on.
+    response = client.get("/health/live", environ_overrides={"HTTP_X_REQUEST_ID": "abc123\n"})
+    assert response.headers["X-Request-ID"] != "abc123"
+    assert len(response.headers["X-Request-ID"]) == 32

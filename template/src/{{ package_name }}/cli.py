@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 from sqlalchemy.exc import OperationalError
 
@@ -48,10 +49,34 @@ def create() -> None:
     click.echo(f"Database {db.engine.url.database!r} is there.")
 
 
+def destructive(command):
+    """Options of a command that destroys data: a confirmation, and in production the name
+    of the database, so that a mistyped environment cannot wipe it."""
+    command = click.confirmation_option(prompt="Destroy the database's current contents?")(command)
+    return click.option(
+        "--production-database",
+        metavar="NAME",
+        help="In production: the name of the database, to show you mean it.",
+    )(command)
+
+
+def refuse_production_unless_named(named: str | None) -> None:
+    """In production, go on only if NAME is the configured database's name."""
+    if current_app.config["NAME"] != "production":
+        return
+    actual = db.engine.url.database
+    if named != actual:
+        raise click.ClickException(
+            "this is the production configuration: to go on, pass "
+            f"--production-database {actual} (the name of the database this destroys)"
+        )
+
+
 @dbtools.command()
-@click.confirmation_option(prompt="Drop the database and everything in it?")
-def drop() -> None:
+@destructive
+def drop(production_database: str | None) -> None:
     """Drop the configured database, closing other connections to it."""
+    refuse_production_unless_named(production_database)
     db.engine.dispose()
     admin.drop_database(db.engine.url)
     click.echo(f"Database {db.engine.url.database!r} dropped.")
@@ -70,9 +95,10 @@ def backup_command(path: Path) -> None:
 
 @dbtools.command("restore")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.confirmation_option(prompt="Replace the database's contents with the backup?")
-def restore_command(path: Path) -> None:
+@destructive
+def restore_command(path: Path, production_database: str | None) -> None:
     """Restore the database from a backup made by `flask dbtools backup`."""
+    refuse_production_unless_named(production_database)
     db.engine.dispose()
     try:
         backup.restore(db.engine, path)

@@ -7,9 +7,11 @@
 only when they apply.
 """
 
+import traceback
+
 from flask import Flask, Response, current_app, json
 from marshmallow import Schema, fields
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -76,8 +78,21 @@ def handle_http_error(error: HTTPException) -> Response:
 
 
 def handle_unexpected_error(error: Exception) -> Response:
-    """Log an unexpected exception with its traceback and answer a plain 500."""
-    current_app.logger.exception("Unhandled %s", type(error).__name__)
+    """Log an unexpected exception with its traceback and answer a plain 500.
+
+    A database error's message quotes the values it choked on, which may be personal
+    data: it is logged by class, SQLSTATE and where it was raised, never by its text.
+    """
+    if isinstance(error, DBAPIError):
+        where = "".join(traceback.format_tb(error.__traceback__))
+        current_app.logger.error(
+            "Unhandled %s (SQLSTATE %s), raised at:\n%s",
+            type(error.orig).__name__,
+            sqlstate(error) or "none",
+            where,
+        )
+    else:
+        current_app.logger.exception("Unhandled %s", type(error).__name__)
     return handle_http_error(InternalServerError())
 
 

@@ -1,14 +1,26 @@
-"""Count what the fuzzer sends, and report it at the end of the run."""
+"""Count what the fuzzer sends, by the role it calls as, and report it at the end of the run."""
+
+from collections import Counter
 
 import pytest
 
-SEEN: dict[str, int] = {"cases": 0, "server_errors": 0}
+SEEN: dict[str, Counter] = {}
+
+
+def tally(role: str) -> Counter:
+    """The counts of one role's run."""
+    return SEEN.setdefault(role, Counter())
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One line with the number of generated requests and of 5xx answers."""
-    if SEEN["cases"]:
+    """One line with the generated requests and 5xx answers in all, and one per role."""
+    if not SEEN:
+        return
+    total = sum(SEEN.values(), Counter())
+    terminalreporter.write_line(
+        f"schemathesis: {total['cases']} generated requests, {total['server_errors']} server errors"
+    )
+    for role, seen in sorted(SEEN.items()):
         terminalreporter.write_line(
-            f"schemathesis: {SEEN['cases']} generated requests, "
-            f"{SEEN['server_errors']} server errors"
+            f"  as {role}: {seen['cases']} requests, {seen['server_errors']} server errors"
         )

@@ -7,6 +7,8 @@ from ..tags.schemas import TagSchema
 from ..validation import DESCRIPTION_LENGTH, NAME_LENGTH
 from .models import Status
 
+MAX_TAGS = 20  # a task's tags are a short list; an unbounded one is a lever for abuse
+
 
 class TaskSchema(Schema):
     """A task as the API shows it and accepts it; its tags are given and shown by name."""
@@ -20,7 +22,9 @@ class TaskSchema(Schema):
     priority = fields.Integer(strict=True, load_default=3, validate=validate.Range(min=1, max=5))
     due_date = fields.Date(allow_none=True, load_default=None)
     completed_at = fields.DateTime(dump_only=True, allow_none=True)
-    tags = fields.Pluck(TagSchema, "name", many=True, load_default=list)
+    tags = fields.Pluck(
+        TagSchema, "name", many=True, load_default=list, validate=validate.Length(max=MAX_TAGS)
+    )
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
@@ -34,7 +38,7 @@ class TaskUpdateSchema(Schema):
     status = fields.Enum(Status, by_value=True)
     priority = fields.Integer(strict=True, validate=validate.Range(min=1, max=5))
     due_date = fields.Date(allow_none=True)
-    tags = fields.Pluck(TagSchema, "name", many=True)
+    tags = fields.Pluck(TagSchema, "name", many=True, validate=validate.Length(max=MAX_TAGS))
 
 
 class TaskListArguments(ListArguments):
