@@ -35,6 +35,7 @@ VARIANTS: dict[str, dict] = {
         "ci": "none",
         "docker": False,
         "embedded_postgres": False,
+        "auth": "none",
     },
     "alt": {
         "project_name": "Alt Service",
@@ -42,6 +43,7 @@ VARIANTS: dict[str, dict] = {
         "cache_backend": "redis",
         "python_version": "3.13",
         "postgres_version": 14,
+        "auth": "oidc",
     },
 }
 

@@ -66,6 +66,7 @@ def test_reserved_names_cover_the_running_pythons_standard_library():
         ({"db_driver": "asyncpg"}, "Invalid choice for 'db_driver'"),
         ({"cache_backend": "memcached"}, "Invalid choice for 'cache_backend'"),
         ({"ci": "gitlab"}, "Invalid choice for 'ci'"),
+        ({"auth": "basic"}, "Invalid choice for 'auth'"),
     ],
 )
 def test_a_bad_answer_is_refused_with_a_message_naming_it(template, tmp_path, answers, message):

@@ -1,4 +1,4 @@
-"""Prepare a freshly generated project: a .env with a fresh SECRET_KEY and a git repository.
+"""Prepare a freshly generated project: a .env with fresh secrets and a git repository.
 
 Copier runs this after `copier copy` (as the project's scripts/init_project.py);
 `make init` runs the same file for projects rendered with --skip-tasks.
@@ -16,25 +16,28 @@ import tomllib
 from pathlib import Path
 
 BRANCHES = ("main", "develop")
+# Settings of .env.example that get a fresh random value (URL-safe, so a password fits a URL).
+SECRETS = ("SECRET_KEY", "JWT_SECRET_KEY", "POSTGRES_PASSWORD")
 COMMIT_MESSAGE = "Initial commit from the Flask + PostgreSQL service template"
 
 
 def write_env_file(project: Path) -> str:
-    """Create .env from .env.example with a fresh SECRET_KEY; never overwrite one."""
+    """Create .env from .env.example with fresh secrets; never overwrite one."""
     env_file = project / ".env"
     example = project / ".env.example"
     if env_file.exists():
         return ".env exists: left as it is"
     if not example.exists():
         return ".env.example is missing: no .env written"
-    secret = secrets.token_urlsafe(48)
-    lines = [
-        f"SECRET_KEY={secret}" if line.startswith("SECRET_KEY=") else line
-        for line in example.read_text(encoding="utf-8").splitlines()
-    ]
+    lines, fresh = [], []
+    for line in example.read_text(encoding="utf-8").splitlines():
+        name = line.partition("=")[0]
+        if name in SECRETS:
+            fresh.append(name)
+        lines.append(f"{name}={secrets.token_urlsafe(48)}" if name in SECRETS else line)
     env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env_file.chmod(0o600)
-    return ".env written with a fresh SECRET_KEY"
+    return f".env written with a fresh {', '.join(fresh) or 'nothing'}"
 
 
 def git(

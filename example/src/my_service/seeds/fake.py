@@ -88,7 +88,8 @@ def copy_rows(table: str, columns: str, rows: Iterable[tuple]) -> None:
 
 def generate(users: int, projects: int = 0, tasks: int = 0, seed: int | None = None) -> dict:
     """Add fake users, projects and tasks, commit, and say how many of each."""
-    rng, faker, batch = random.Random(seed), Faker(), secrets.token_hex(3)
+    # A seeded generator, so a --seed gives the same fake data again; nothing secret comes of it.
+    rng, faker, batch = random.Random(seed), Faker(), secrets.token_hex(3)  # nosec B311
     faker.seed_instance(seed)
     user_ids = fake_users(users, faker, batch)
     if (projects or tasks) and not user_ids:
