@@ -22,9 +22,25 @@ from tests.support import (
 
 pytestmark = pytest.mark.slow
 
+PASSWORD = "the administrator's password"
 SPECTRAL = ROOT / "tools" / "spectral" / "node_modules" / ".bin" / "spectral"
 OPERATIONS = {
-    "users": {"list_users", "create_user", "get_user", "update_user", "delete_user"},
+    "auth": {
+        "sign_in",
+        "refresh_tokens",
+        "sign_out",
+        "change_password",
+        "request_password_reset",
+        "reset_password",
+    },
+    "users": {
+        "list_users",
+        "create_user",
+        "get_current_user",
+        "get_user",
+        "update_user",
+        "delete_user",
+    },
     "projects": {
         "list_projects",
         "create_project",
@@ -90,10 +106,22 @@ def served(variant, tmp_path) -> str:
     env.update(
         APP_ENV="production",
         SECRET_KEY="meta-suite-secret-key-that-is-long-enough",
+        JWT_SECRET_KEY="meta-suite-signing-key-that-is-long-enough",
         DATABASE_URL=fresh_database("meta_client", "psycopg2"),
         LOG_LEVEL="WARNING",
     )
     run([sys.executable, "-m", "flask", "db", "upgrade"], project, env)
+    admin = [sys.executable, "-m", "flask", "users", "create-admin", "root@example.com"]
+    created = subprocess.run(
+        admin,
+        cwd=project,
+        env=env,
+        input=f"{PASSWORD}\n",
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
     port = free_port()
     command = ["gunicorn", "--bind", f"127.0.0.1:{port}", "my_service:create_app()"]
     server = subprocess.Popen(
@@ -111,7 +139,14 @@ def test_the_generated_client_drives_the_api_end_to_end(client_package, served, 
     client_module = importlib.import_module("service_client")
     api = {name: importlib.import_module(f"service_client.api.{name}") for name in OPERATIONS}
     models = importlib.import_module("service_client.models")
-    client = client_module.Client(base_url=served, raise_on_unexpected_status=True)
+    anonymous = client_module.Client(base_url=served, raise_on_unexpected_status=True)
+    credentials = models.SignIn.from_dict({"email": "root@example.com", "password": PASSWORD})
+    sign_in = importlib.import_module(f"{api['auth'].__name__}.sign_in")
+    tokens = sign_in.sync(client=anonymous, body=credentials)
+    assert tokens.token_type == "Bearer"
+    client = client_module.AuthenticatedClient(
+        base_url=served, token=tokens.access_token, raise_on_unexpected_status=True
+    )
 
     def call(tag: str, operation: str, **arguments):
         module = importlib.import_module(f"{api[tag].__name__}.{operation}")

@@ -5,6 +5,7 @@ sets inside the package, and leave development-only commands out.
 """
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -18,8 +19,14 @@ SMOKE = """
 from my_service import create_app
 client = create_app().test_client()
 assert client.get("/health/ready").status_code == 200
-users = client.get("/api/v1/users/").get_json()
-assert [user["email"] for user in users] == [], users
+assert client.get("/api/v1/users/").status_code == 401
+signed_in = client.post(
+    "/api/v1/auth/token", json={"email": "root@example.com", "password": "a long admin password"}
+)
+assert signed_in.status_code == 200, signed_in.get_json()
+headers = {"Authorization": "Bearer " + signed_in.get_json()["access_token"]}
+users = client.get("/api/v1/users/", headers=headers).get_json()
+assert [user["email"] for user in users] == ["root@example.com"], users
 print("smoke ok")
 """
 
@@ -30,7 +37,8 @@ def production_env(tmp_path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in {"PYTHONPATH"}}
     env.update(
         APP_ENV="production",
-        SECRET_KEY="meta-suite-production-secret",
+        SECRET_KEY="meta-suite-production-secret-of-32-bytes-and-more",
+        JWT_SECRET_KEY="meta-suite-production-signing-key-of-32-bytes",
         DATABASE_URL=url.render_as_string(hide_password=False),
         LOG_LEVEL="WARNING",
     )
@@ -61,5 +69,16 @@ def test_the_installed_package_migrates_seeds_and_serves_from_anywhere(
         line.split()[0] for line in commands.split("Commands:")[1].splitlines() if line.strip()
     }
     assert listed == {"run", "status"}  # no `fake`: Faker is a development dependency
+    create_admin = [*flask, "users", "create-admin", "root@example.com"]
+    created = subprocess.run(
+        create_admin,
+        cwd=elsewhere,
+        env=production_env,
+        input="a long admin password\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
     smoke = run([str(venv / "bin" / "python"), "-c", SMOKE], elsewhere, production_env)
     assert "smoke ok" in smoke.stdout

@@ -71,7 +71,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_converter(IdConverter, id_schema)
     bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     api.spec.components.security_scheme("bearerAuth", bearer)
-    for blueprint in (auth_api, users_api, projects_api, tasks_api, tags_api):
+    for blueprint in [auth_api, users_api, projects_api, tasks_api, tags_api]:
         api.register_blueprint(blueprint)
 
 

@@ -133,9 +133,7 @@ class Config:
         self.RATELIMIT_ENABLED = switch(env, "RATE_LIMITS", not self.TESTING)
         self.RATE_LIMIT_DEFAULT = env.get("RATE_LIMIT_DEFAULT", "600 per minute")
         self.RATE_LIMIT_SIGN_IN = env.get("RATE_LIMIT_SIGN_IN", "10 per minute")
-        self.RATELIMIT_STORAGE_URI = env.get(
-            "RATE_LIMIT_STORAGE_URI", "memory://"
-        )
+        self.RATELIMIT_STORAGE_URI = env.get("RATE_LIMIT_STORAGE_URI", "memory://")
 
     def read_auth(self, env: Mapping[str, str]) -> None:
         """Tokens, passwords, password-reset mail."""

@@ -1,9 +1,9 @@
 """Fuzz every API operation from the service's own OpenAPI document (schemathesis).
 
-`make fuzz` runs it (FUZZ_EXAMPLES requests per operation, default 50), once signed in
-as a member and once as an administrator; `make test` leaves it out. Each
-generated request must get an answer other than 5xx, and documented answers must
-match their schemas.
+`make fuzz` runs it (FUZZ_EXAMPLES requests per operation, default 50), once as a
+member and once as an administrator; `make test` leaves it out. Each generated
+request must get an answer other than 5xx, and documented answers must match
+their schemas.
 """
 
 import os

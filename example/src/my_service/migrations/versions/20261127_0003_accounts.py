@@ -57,9 +57,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_tokens")),
         sa.UniqueConstraint("jti", name=op.f("uq_refresh_tokens_jti")),
     )
-    op.create_index(
-        op.f("ix_refresh_tokens_user_id"), "refresh_tokens", ["user_id"], unique=False
-    )
+    op.create_index(op.f("ix_refresh_tokens_user_id"), "refresh_tokens", ["user_id"], unique=False)
     op.create_table(
         "password_resets",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
