@@ -148,3 +148,20 @@ def test_the_license_file_matches_the_chosen_license(copie, template, license_id
     pyproject = tomllib.loads((result.project_dir / "pyproject.toml").read_text())
     expected = "LicenseRef-Proprietary" if license_id == "Proprietary" else license_id
     assert pyproject["project"]["license"] == expected
+
+
+@pytest.mark.parametrize("answers", [{}, {"auth": "oidc", "cache_backend": "redis"}])
+def test_compose_takes_secrets_from_the_environment_and_publishes_on_loopback(
+    copie, template, answers
+):
+    result = copie.copy(extra_answers=answers, template_dir=template)
+    compose = yaml.safe_load((result.project_dir / "compose.yaml").read_text())
+    ports = [port for service in compose["services"].values() for port in service.get("ports", [])]
+    assert ports and all(port.startswith("127.0.0.1:") for port in ports)
+    database = compose["services"]["db"]["environment"]
+    assert database["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    app = compose["x-app"]["environment"]
+    assert app["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    assert "${POSTGRES_PASSWORD:?" in app["DATABASE_URL"]
+    secrets = [value for value in app.values() if isinstance(value, str)]
+    assert not any("change-me" in value or ":postgres@" in value for value in secrets)

@@ -45,6 +45,7 @@ def config_for(url: URL | str) -> TestingConfig:
     config.SQLALCHEMY_DATABASE_URI = make_url(url).render_as_string(hide_password=False)
     # Each app gets its own cache namespace, so no test reads another's entries.
     config.CACHE_KEY_PREFIX = f"my_service-test-{uuid.uuid4().hex}:"
+    config.RATE_LIMIT_KEY_PREFIX = config.CACHE_KEY_PREFIX  # and its own rate-limit counts
     return config
 
 

@@ -24,8 +24,15 @@ migrate = Migrate()
 api = ServiceApi()
 cache = Cache()
 jwt = JWTManager()
-# Limits are read per request (callables), so each app keeps its own configured values.
+
+
+def rate_limit_key() -> str:
+    """Who a rate limit counts: the client's address, in this service's namespace."""
+    return f"{current_app.config['RATE_LIMIT_KEY_PREFIX']}{get_remote_address()}"
+
+
+# Limits and keys are read per request (callables), so each app keeps its own settings.
 limiter = Limiter(
-    key_func=get_remote_address,
+    key_func=rate_limit_key,
     default_limits=[lambda: current_app.config["RATE_LIMIT_DEFAULT"]],
 )

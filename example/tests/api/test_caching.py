@@ -6,6 +6,7 @@ from sqlalchemy import update
 from my_service.models import User
 from my_service.seeds.fake import generate
 
+from ..callers import client_as
 from ..factories import TagFactory, TaskFactory, UserFactory
 
 
@@ -66,6 +67,14 @@ def test_a_repeated_read_is_served_from_the_cache(client, statements):
     assert statements == identifying
     assert second.get_json() == first.get_json()
     assert second.headers["Content-Type"] == "application/json"
+
+
+def test_a_cached_page_is_never_served_to_another_caller(app):
+    ada, grace = UserFactory(email="ada@example.com"), UserFactory(email="grace@example.com")
+    as_ada, as_grace = client_as(app, ada), client_as(app, grace)
+    assert [user["id"] for user in as_ada.get("/api/v1/users/").get_json()] == [ada.id]
+    assert [user["id"] for user in as_grace.get("/api/v1/users/").get_json()] == [grace.id]
+    assert [user["id"] for user in as_ada.get("/api/v1/users/").get_json()] == [ada.id]
 
 
 def test_a_bulk_write_through_the_session_is_seen_by_the_next_read(client, session):
