@@ -156,7 +156,8 @@ def release_adding_a_migration(template: Path) -> None:
     edit(package / "config.py.jinja", '"DB_POOL_RECYCLE", 1800)', '"DB_POOL_RECYCLE", 900)')
 
 
-@pytest.fixture(scope="module")
+# Session-scoped: xdist may run other modules' tests between these on the same worker.
+@pytest.fixture(scope="session")
 def updated(tmp_path_factory):
     """A team project at the newest release, edited, then updated to the next one."""
     template = snapshot_template(tmp_path_factory.mktemp("releases"))
@@ -301,7 +302,7 @@ def test_the_update_records_the_new_release(updated):
     assert str(answers["_commit"]).endswith(".post1")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def history(tmp_path_factory) -> Path:
     """The template's real history, v0.1.0 tagged, with the working tree as the newest release."""
     clone = tmp_path_factory.mktemp("history") / "template"
