@@ -68,8 +68,11 @@ def rolled_back(app: Flask) -> Iterator[None]:
     """Inside an app context, join every session of `app` to one transaction, rolled back on exit.
 
     Sessions bound to the connection turn their commits into savepoints, so code
-    under test may commit and still leave nothing behind.
+    under test may commit and still leave nothing behind. Requests share the test's app
+    context, so its session too: each request's end expires what it loaded, as a fresh
+    session per request would in production.
     """
+    app.teardown_request(lambda _error: db.session.expire_all())
     with app.app_context():
         engines = db.engines
         originals = dict(engines)

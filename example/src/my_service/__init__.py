@@ -12,6 +12,7 @@ from .caching import register_caching
 from .config import Config, load_config, resolve_database_url
 from .database.events import listen_once
 from .database.mixins import hide_soft_deleted_rows
+from .database.sessions import remove_quietly
 from .errors import register_error_handlers
 from .extensions import api, db, migrate
 from .hardening import register_hardening
@@ -51,10 +52,13 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def register_database(app: Flask) -> None:
-    """Bind SQLAlchemy and Flask-Migrate, and hide soft-deleted rows from every query."""
+    """Bind SQLAlchemy and Flask-Migrate, hide soft-deleted rows from every query, and close
+    each request's session without letting a failure to do so turn its answer into a 500."""
     app.config["SQLALCHEMY_DATABASE_URI"] = resolve_database_url(app.config)
     db.init_app(app)
     listen_once(db.session, "do_orm_execute", hide_soft_deleted_rows)
+    # Registered after Flask-SQLAlchemy's own, so it runs first and leaves that one nothing to do.
+    app.teardown_appcontext(remove_quietly(db.session))
     # Batch mode only helps SQLite; server defaults are compared so that
     # `flask db check` also catches a changed default.
     migrate.init_app(

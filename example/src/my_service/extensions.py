@@ -19,7 +19,9 @@ class ServiceApi(Api):
     ERROR_SCHEMA = "my_service.errors.ErrorResponseSchema"
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their values after a commit: the response to a write is built from what was
+# written, without reading it back from a database that may have gone away in between.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = ServiceApi()
 cache = Cache()

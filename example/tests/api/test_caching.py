@@ -56,14 +56,14 @@ def test_completing_a_task_is_seen_in_the_task_list(client):
 
 
 def test_a_repeated_read_is_served_from_the_cache(client, statements):
-    user = UserFactory()
+    url = f"/api/v1/users/{UserFactory().id}"
     client.get("/api/v1/users/me")
     statements.clear()
     client.get("/api/v1/users/me")  # costs only what identifying the caller costs
     identifying = list(statements)
-    first = client.get(f"/api/v1/users/{user.id}")
+    first = client.get(url)
     statements.clear()
-    second = client.get(f"/api/v1/users/{user.id}")
+    second = client.get(url)
     assert statements == identifying
     assert second.get_json() == first.get_json()
     assert second.headers["Content-Type"] == "application/json"

@@ -28,3 +28,6 @@ class Base(DeclarativeBase):
             int: BigInteger(),
         },
     )
+    # Values the database fills in (ids, timestamps, now() set on a column) come back with
+    # the INSERT or UPDATE itself (RETURNING), so nothing has to be read again afterwards.
+    __mapper_args__ = {"eager_defaults": True}

@@ -5,6 +5,7 @@ import logging
 import click
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -12,6 +13,8 @@ from my_service.database.errors import connection_problem
 from my_service.database.revisions import tidy_revision
 
 logger = logging.getLogger("alembic.env")
+# Any fixed number: it names the advisory lock that keeps two migration runs apart.
+MIGRATION_LOCK = 2_718_281
 
 
 def configure_arguments() -> dict:
@@ -50,11 +53,17 @@ def run_migrations_offline() -> None:
 
 
 def run_on(connection: Connection) -> None:
-    """Run the migrations on one connection, in one transaction."""
+    """Run the migrations on one connection, in one transaction, one process at a time.
+
+    Replicas that start together all run `flask db upgrade`: the first takes the lock and
+    migrates; the others wait for it, then find the schema current and do nothing. The
+    lock lasts the transaction, so it also holds through PgBouncer's transaction pooling.
+    """
     context.configure(
         connection=connection, target_metadata=target_metadata(), **configure_arguments()
     )
     with context.begin_transaction():
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
