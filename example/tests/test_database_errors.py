@@ -2,7 +2,7 @@
 
 import pytest
 from flask import Flask, request
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from my_service import create_app
 from my_service.config import TestingConfig
@@ -100,3 +100,30 @@ def test_an_exhausted_connection_pool_answers_503_instead_of_waiting_forever(con
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.get_json()["error"]["message"] == "The service is busy; please retry shortly."
+
+
+def test_a_write_whose_connection_dies_after_the_commit_is_still_answered(config):
+    app = create_app(config)
+    killer = create_engine(config.SQLALCHEMY_DATABASE_URI, isolation_level="AUTOCOMMIT")
+
+    @app.post("/test-write")
+    def write():
+        user = User(email="survivor@committed.test", name="Survivor")
+        db.session.add(user)
+        db.session.commit()
+        # Then the server drops the connection the request still holds, as in an outage.
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        with killer.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return {"id": user.id, "email": user.email}, 201
+
+    try:
+        response = app.test_client().post("/test-write")
+        assert response.status_code == 201
+        assert response.get_json()["email"] == "survivor@committed.test"
+    finally:
+        with killer.connect() as connection:
+            connection.execute(text("DELETE FROM users WHERE email LIKE '%@committed.test'"))
+        killer.dispose()
+        with app.app_context():
+            db.engine.dispose()

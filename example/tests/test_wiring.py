@@ -1,17 +1,15 @@
 """create_app wires each listener to its own app: the engines it times and the sessions
-it filters, and the cache it invalidates."""
+it filters."""
 
 from flask import Flask, g
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from my_service import create_app
-from my_service.extensions import cache, db
+from my_service.extensions import db
 from my_service.models import User
 
 from .factories import UserFactory
-from .support import config_for
 
 
 def test_statements_are_counted_for_the_apps_own_engine_only(app: Flask, database_url: URL):
@@ -32,16 +30,6 @@ def test_soft_deleted_rows_are_hidden_from_the_apps_sessions_only(session):
     assert session.scalar(select(User).where(User.id == user.id)) is None
     with Session(bind=session.connection()) as plain:
         assert plain.scalar(select(User).where(User.id == user.id)) is not None
-
-
-def test_a_commit_invalidates_the_cache_of_the_app_that_made_it(app: Flask, database_url: URL):
-    other = create_app(config_for(database_url))
-    with other.app_context():
-        cache.set("generation:users", 7)
-    UserFactory()  # commits in the test app's context
-    assert cache.get("generation:users") is not None
-    with other.app_context():
-        assert cache.get("generation:users") == 7
 
 
 def test_flask_shell_starts_with_the_database_and_every_model(app: Flask):

@@ -131,6 +131,7 @@ class Config:
             )
         self.SERVER_TIMING = switch(env, "SERVER_TIMING", self.DEBUG)
         self.RATELIMIT_ENABLED = switch(env, "RATE_LIMITS", not self.TESTING)
+        self.IDEMPOTENCY_KEY_HOURS = integer(env, "IDEMPOTENCY_KEY_HOURS", 24)
         self.RATE_LIMIT_DEFAULT = env.get("RATE_LIMIT_DEFAULT", "600 per minute")
         self.RATE_LIMIT_KEY_PREFIX = env.get("RATE_LIMIT_KEY_PREFIX", "my_service:")
         self.RATE_LIMIT_SIGN_IN = env.get("RATE_LIMIT_SIGN_IN", "10 per minute")

@@ -1,6 +1,8 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from .auth.models import Credential, PasswordReset, RefreshToken
+from .caching import cache_generations
+from .idempotency import IdempotencyKey
 from .projects.models import Project
 from .seeds.models import SeedRecord
 from .tags.models import Tag, task_tags
@@ -9,6 +11,7 @@ from .users.models import Role, User
 
 __all__ = [
     "Credential",
+    "IdempotencyKey",
     "PasswordReset",
     "Project",
     "RefreshToken",
@@ -18,5 +21,6 @@ __all__ = [
     "Tag",
     "Task",
     "User",
+    "cache_generations",
     "task_tags",
 ]

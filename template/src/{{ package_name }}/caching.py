@@ -1,12 +1,17 @@
-"""Cached API reads that a write can never leave stale.
+"""Cached API reads that a write can never leave stale, in every worker and every replica.
 
-Each table has a generation number in the cache. A cached read's key holds what the
-caller may see (their own rows, or everything for an administrator), the
-generations of the tables it reads, so a write only has to bump them: after a
-commit, every table the session wrote to (through the ORM, a bulk statement, or
-`note_written` for COPY and raw SQL), and every table that references those
-(whose rows the database may have cascaded), gets a new generation, and the old
-entries are never read again. CACHE_TYPE picks the backend (NullCache: off).
+Each table has a generation number. A cached read's key holds what the caller may see
+(their own rows, or everything for an administrator) and the generations of the
+tables it reads, so a write only has to bump them: after a commit, every table the
+session wrote to (through the ORM, a bulk statement, or `note_written` for COPY and
+raw SQL), and every table that references those (whose rows the database may have
+cascaded), gets a new generation, and the old entries are never read again; the
+write is answered only after that.
+
+The generations live where every process sees them: in the cache itself when it is
+shared (RedisCache), in PostgreSQL (`cache_generations`) when each process keeps its
+own cache (SimpleCache), so a write in one gunicorn worker or replica is seen by the
+next read in any other. CACHE_TYPE picks the backend (NullCache: caching off).
 
 The cache is an optimisation: when its backend fails, reads are answered from the
 database and the failure is logged. A write whose invalidation failed can leave an
@@ -19,6 +24,9 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 from flask import Flask, Response, current_app, has_app_context, request
+from sqlalchemy import BigInteger, Column, Engine, String, Table, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from .auth.policies import current_caller
@@ -30,15 +38,77 @@ WRITTEN = "cache_tables_written"
 logger = logging.getLogger(__name__)
 
 
+# Caches that each process keeps to itself: their generations must live in the database.
+PER_PROCESS_CACHES = {"SimpleCache", "simple", "FileSystemCache", "filesystem"}
+NO_CACHE = {"NullCache", "null"}
+# Failures that are not the cache's: the database's (answered as such) and warnings.
+NOT_THE_CACHE = (SQLAlchemyError, Warning)
+
+cache_generations = Table(
+    "cache_generations",
+    db.metadata,
+    Column("table_name", String(63), primary_key=True),
+    Column("generation", BigInteger, nullable=False, server_default="0"),
+)
+
+
 def generation_key(table: str) -> str:
-    """Where a table's generation number is kept in the cache."""
+    """Where a table's generation number is kept in a shared cache."""
     return f"generation:{table}"
+
+
+class CacheGenerations:
+    """Generations kept in a shared cache (Redis): read with one GET, bumped with INCR."""
+
+    def current(self, tables: tuple[str, ...]) -> list[int]:
+        """The generation of each table."""
+        values = cache.get_many(*(generation_key(table) for table in tables))
+        return [value or 0 for value in values]
+
+    def bump(self, _session: Session, tables: list[str]) -> None:
+        """A new generation for each table (atomic on Redis, so no two writers share one)."""
+        for table in tables:
+            cache.cache.inc(generation_key(table))
+
+
+class DatabaseGenerations:
+    """Generations kept in PostgreSQL, for caches each process keeps to itself."""
+
+    def current(self, tables: tuple[str, ...]) -> list[int]:
+        """The generation of each table, read in the request's transaction."""
+        query = select(cache_generations).where(cache_generations.c.table_name.in_(tables))
+        found = dict(db.session.execute(query).all())
+        return [found.get(table, 0) for table in tables]
+
+    def bump(self, session: Session, tables: list[str]) -> None:
+        """A new generation for each table, in a transaction of its own after the commit.
+
+        Its row locks last one statement, not the writer's transaction, so writers to the
+        same table do not queue behind each other. Tables go in name order, so two bumps
+        never deadlock.
+        """
+        rows = [{"table_name": table, "generation": 1} for table in tables]
+        statement = insert(cache_generations).values(rows)
+        statement = statement.on_conflict_do_update(
+            index_elements=[cache_generations.c.table_name],
+            set_={"generation": cache_generations.c.generation + 1},
+        )
+        bind = session.get_bind()
+        if isinstance(bind, Engine):
+            with bind.begin() as connection:
+                connection.execute(statement)
+        else:  # a connection handed in (the test harness): it runs there
+            bind.execute(statement)
+
+
+def generation_store() -> CacheGenerations | DatabaseGenerations | None:
+    """Where this app keeps its generations (None: caching is off)."""
+    return current_app.extensions["cache_generations"]
 
 
 def generations(tables: tuple[str, ...]) -> str:
     """The current generation of each table, as one key part."""
-    values = cache.get_many(*(generation_key(table) for table in tables))
-    return ".".join(str(value or 0) for value in values)
+    return ".".join(str(value) for value in generation_store().current(tables))
 
 
 def referencing(tables: set[str]) -> set[str]:
@@ -61,11 +131,15 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
+            if generation_store() is None:
+                return view(*args, **kwargs)
             try:
                 # Keyed by what the caller may see, so no page is served to someone else.
                 scope = current_caller().scope
                 key = f"view:{scope}:{generations(tables)}:{request.full_path}"
                 hit = cache.get(key)
+            except NOT_THE_CACHE:
+                raise
             except Exception as error:  # any backend failure: answer without the cache
                 logger.warning("Cache unavailable, reading from the database: %r", error)
                 return view(*args, **kwargs)
@@ -77,6 +151,8 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
                 entry = (response.get_data(), HTTPStatus.OK, list(response.headers))
                 try:
                     cache.set(key, entry, timeout)
+                except NOT_THE_CACHE:
+                    raise
                 except Exception as error:  # the answer is right; only the cache missed it
                     logger.warning("Cache unavailable, response not stored: %r", error)
             return response
@@ -109,13 +185,13 @@ def remember_bulk_writes(state: ORMExecuteState) -> None:
 def invalidate_written_tables(session: Session) -> None:
     """Give every table the transaction wrote to (and those referencing it) a new generation."""
     written = session.info.pop(WRITTEN, set())
-    if not written or not has_app_context():
+    if not written or not has_app_context() or generation_store() is None:
         return
     tables = sorted(referencing(written))
     try:
-        for table in tables:
-            # The backend's own increment: atomic on Redis, so two writers never share one.
-            cache.cache.inc(generation_key(table))
+        generation_store().bump(session, tables)
+    except Warning:
+        raise
     except Exception as error:  # the commit stands; say how long reads may lag behind it
         logger.error(
             "Cache unavailable, %s not invalidated: cached reads may lag for up to %ss: %r",
@@ -131,8 +207,16 @@ def forget_written_tables(session: Session) -> None:
 
 
 def register_caching(app: Flask) -> None:
-    """Bind the cache, and invalidate cached reads after every commit of the app's sessions."""
+    """Bind the cache, keep its generations where every process sees them, and invalidate
+    cached reads after every commit of the app's sessions."""
     cache.init_app(app)
+    cache_type = app.config["CACHE_TYPE"]
+    if cache_type in NO_CACHE:
+        app.extensions["cache_generations"] = None
+    elif cache_type in PER_PROCESS_CACHES:
+        app.extensions["cache_generations"] = DatabaseGenerations()
+    else:
+        app.extensions["cache_generations"] = CacheGenerations()
     listen_once(db.session, "after_flush", remember_written_tables)
     listen_once(db.session, "do_orm_execute", remember_bulk_writes)
     listen_once(db.session, "after_commit", invalidate_written_tables)

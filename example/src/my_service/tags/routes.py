@@ -11,6 +11,8 @@ from sqlalchemy import select
 from ..auth.policies import Policy, access
 from ..caching import cached_read
 from ..extensions import db
+from ..idempotency import PARAMETER as IDEMPOTENCY_KEY
+from ..idempotency import commit, idempotent
 from ..rest import get_or_404, order_by, paginate
 from .models import Tag
 from .schemas import TagListArguments, TagSchema
@@ -40,7 +42,8 @@ class Tags(MethodView):
         return paginate(order_by(query, Tag, arguments["sort"]), pagination_parameters)
 
     @access(Policy.SIGNED_IN)
-    @blp.doc(operationId="createTag")
+    @idempotent
+    @blp.doc(operationId="createTag", parameters=[IDEMPOTENCY_KEY])
     @blp.arguments(TagSchema)
     @blp.response(201, TagSchema)
     def post(self, data: dict) -> Tag:
@@ -50,7 +53,7 @@ class Tags(MethodView):
         """
         tag = Tag(**data)
         db.session.add(tag)
-        db.session.commit()
+        commit()
         return tag
 
 

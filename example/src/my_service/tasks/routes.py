@@ -15,6 +15,8 @@ from ..auth.callers import Caller
 from ..auth.policies import Policy, access, current_caller
 from ..caching import cached_read
 from ..extensions import db
+from ..idempotency import PARAMETER as IDEMPOTENCY_KEY
+from ..idempotency import commit, idempotent
 from ..projects.models import Project
 from ..projects.routes import visible_projects
 from ..rest import assign, order_by, paginate
@@ -94,7 +96,8 @@ class Tasks(MethodView):
         return paginate(order_by(query, Task, arguments["sort"]), pagination_parameters)
 
     @access(Policy.SIGNED_IN)
-    @blp.doc(operationId="createTask")
+    @idempotent
+    @blp.doc(operationId="createTask", parameters=[IDEMPOTENCY_KEY])
     @blp.arguments(TaskSchema)
     @blp.response(201, TaskSchema)
     def post(self, data: dict) -> Task:
@@ -112,7 +115,7 @@ class Tasks(MethodView):
         with db.session.no_autoflush:
             apply(task, data)
         db.session.add(task)
-        db.session.commit()
+        commit()
         return task
 
 

@@ -13,6 +13,8 @@ from ..auth.callers import Caller
 from ..auth.policies import Policy, access, current_caller
 from ..caching import cached_read
 from ..extensions import db
+from ..idempotency import PARAMETER as IDEMPOTENCY_KEY
+from ..idempotency import commit, idempotent
 from ..rest import assign, order_by, paginate
 from .models import User
 from .schemas import UserListArguments, UserSchema, UserUpdateSchema
@@ -58,7 +60,8 @@ class Users(MethodView):
         return paginate(order_by(query, User, arguments["sort"]), pagination_parameters)
 
     @access(Policy.ADMIN)
-    @blp.doc(operationId="createUser")
+    @idempotent
+    @blp.doc(operationId="createUser", parameters=[IDEMPOTENCY_KEY])
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)
     def post(self, data: dict) -> User:
@@ -68,7 +71,7 @@ class Users(MethodView):
         """
         user = User(**data)
         db.session.add(user)
-        db.session.commit()
+        commit()
         return user
 
 

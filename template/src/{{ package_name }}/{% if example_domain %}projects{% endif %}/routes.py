@@ -12,6 +12,8 @@ from ..auth.callers import Caller
 from ..auth.policies import Policy, access, current_caller
 from ..caching import cached_read
 from ..extensions import db
+from ..idempotency import PARAMETER as IDEMPOTENCY_KEY
+from ..idempotency import commit, idempotent
 from ..rest import assign, order_by, paginate
 from .models import Project
 from .schemas import ProjectListArguments, ProjectSchema, ProjectUpdateSchema
@@ -56,7 +58,8 @@ class Projects(MethodView):
         return paginate(order_by(query, Project, arguments["sort"]), pagination_parameters)
 
     @access(Policy.SIGNED_IN)
-    @blp.doc(operationId="createProject")
+    @idempotent
+    @blp.doc(operationId="createProject", parameters=[IDEMPOTENCY_KEY])
     @blp.arguments(ProjectSchema)
     @blp.response(201, ProjectSchema)
     def post(self, data: dict) -> Project:
@@ -71,7 +74,7 @@ class Projects(MethodView):
             raise Forbidden("A member may create projects only for themselves.")
         project = Project(**data)
         db.session.add(project)
-        db.session.commit()
+        commit()
         return project
 
 
