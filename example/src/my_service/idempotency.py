@@ -91,7 +91,7 @@ def stored_answer(owner: str, key: str) -> IdempotencyKey | None:
         select(IdempotencyKey).where(
             IdempotencyKey.owner == owner,
             IdempotencyKey.key == key,
-            IdempotencyKey.expires_at > func.now(),
+            IdempotencyKey.expires_at > datetime.now(UTC),
         )
     )
 
@@ -129,7 +129,7 @@ def idempotent(view: Callable) -> Callable:
             IdempotencyKey.__table__.delete().where(
                 IdempotencyKey.owner == owner,
                 IdempotencyKey.key == key,
-                IdempotencyKey.expires_at <= func.now(),
+                IdempotencyKey.expires_at <= datetime.now(UTC),
             )
         )
         g.idempotency_key = key
