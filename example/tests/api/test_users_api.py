@@ -72,15 +72,16 @@ def test_delete_hides_the_user(client, session):
     assert session.get(User, user.id, execution_options={"include_deleted": True}).is_deleted
 
 
-def test_the_list_is_paginated_with_metadata(client):
+def test_the_list_comes_a_page_at_a_time_with_a_cursor_to_the_next(client):
     UserFactory.create_batch(24)  # and the admin calling
-    response = client.get(URL, query_string={"page": 2, "page_size": 10})
-    assert response.status_code == 200
-    assert len(response.get_json()) == 10
-    pagination = json.loads(response.headers["X-Pagination"])
-    assert pagination["total"] == 25
-    assert pagination["total_pages"] == 3
-    assert pagination["page"] == 2
+    first = client.get(URL, query_string={"page_size": 10})
+    assert first.status_code == 200
+    assert len(first.get_json()) == 10
+    pagination = json.loads(first.headers["X-Pagination"])
+    assert pagination["page_size"] == 10 and "total" not in pagination
+    second = client.get(URL, query_string={"page_size": 10, "cursor": pagination["next_cursor"]})
+    assert second.get_json()[0]["id"] > first.get_json()[-1]["id"]
+    assert 'rel="next"' in first.headers["Link"]
 
 
 def test_the_page_size_is_bounded(client):

@@ -1,7 +1,7 @@
-"""The REST API's shared parts: input fields, list arguments, sorting and pagination."""
+"""The REST API's shared parts: input fields, the id converter, lookups and updates."""
 
-from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import Select, func, select
+from marshmallow import ValidationError, fields, validate
+from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db
@@ -49,27 +49,6 @@ class Id(fields.Integer):
         super().__init__(strict=strict, **with_validators([validate.Range(1, MAX_ID)], kwargs))
 
 
-class ListArguments(Schema):
-    """Query arguments every list accepts; subclasses add filters and their sort choices."""
-
-    SORTS: tuple[str, ...] = ("id", "-id")
-
-    def __init_subclass__(cls, **kwargs) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._declared_fields["sort"] = Text(
-            load_default=cls.SORTS[0],
-            validate=validate.OneOf(cls.SORTS),
-            metadata={"description": "Field to sort by; a leading '-' sorts descending."},
-        )
-
-
-def order_by(query: Select, model: type, sort: str) -> Select:
-    """Sort a query by `sort` (`name` or `-name`), with the id as the tie-breaker."""
-    column = getattr(model, sort.lstrip("-"))
-    ordering = column.desc() if sort.startswith("-") else column.asc()
-    return query.order_by(ordering, model.id)
-
-
 def get_or_404(model: type, id_: int):
     """The row with this id, or 404.
 
@@ -83,17 +62,3 @@ def assign(instance: object, data: dict) -> object:
     for name, value in data.items():
         setattr(instance, name, value)
     return instance
-
-
-def paginate(query: Select, pagination) -> list:
-    """One page of `query`; the total goes to flask-smorest for the X-Pagination header.
-
-    A page past the end is empty without asking for it, which also keeps an absurd
-    page number from reaching PostgreSQL as an OFFSET it cannot hold.
-    """
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pagination.item_count = total
-    offset = (pagination.page - 1) * pagination.page_size
-    if offset >= total:
-        return []
-    return db.session.scalars(query.limit(pagination.page_size).offset(offset)).all()

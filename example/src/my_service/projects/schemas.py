@@ -2,7 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..rest import Id, ListArguments, Text
+from ..pagination import ListArguments
+from ..rest import Id, Text
 from ..validation import DESCRIPTION_LENGTH, NAME_LENGTH
 from .models import SLUG_LENGTH, SLUG_PATTERN
 

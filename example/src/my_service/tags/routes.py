@@ -13,7 +13,9 @@ from ..caching import cached_read
 from ..extensions import db
 from ..idempotency import PARAMETER as IDEMPOTENCY_KEY
 from ..idempotency import commit, idempotent
-from ..rest import get_or_404, order_by, paginate
+from ..pagination import HEADERS as PAGE_HEADERS
+from ..pagination import paginate
+from ..rest import get_or_404
 from .models import Tag
 from .schemas import TagListArguments, TagSchema
 
@@ -28,9 +30,8 @@ class Tags(MethodView):
     @blp.doc(operationId="listTags")
     @cached_read("tags")
     @blp.arguments(TagListArguments, location="query")
-    @blp.response(200, TagSchema(many=True))
-    @blp.paginate()
-    def get(self, arguments: dict, pagination_parameters):
+    @blp.response(200, TagSchema(many=True), headers=PAGE_HEADERS)
+    def get(self, arguments: dict):
         """List tags, filtered and sorted.
 
         Filter by the start of the name (in any case); sort by name or id.
@@ -39,7 +40,7 @@ class Tags(MethodView):
         if arguments.get("prefix"):
             prefix = arguments["prefix"].strip().lower()
             query = query.where(Tag.name.startswith(prefix, autoescape=True))
-        return paginate(order_by(query, Tag, arguments["sort"]), pagination_parameters)
+        return paginate(query, Tag, arguments)
 
     @access(Policy.SIGNED_IN)
     @idempotent

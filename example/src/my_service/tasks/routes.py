@@ -17,9 +17,11 @@ from ..caching import cached_read
 from ..extensions import db
 from ..idempotency import PARAMETER as IDEMPOTENCY_KEY
 from ..idempotency import commit, idempotent
+from ..pagination import HEADERS as PAGE_HEADERS
+from ..pagination import paginate
 from ..projects.models import Project
 from ..projects.routes import visible_projects
-from ..rest import assign, order_by, paginate
+from ..rest import assign
 from ..tags.models import Tag
 from ..validation import DomainRuleError
 from .models import Status, Task
@@ -75,15 +77,14 @@ class Tasks(MethodView):
     # Which tasks a member sees depends on who owns the projects, so projects count too.
     @cached_read("tasks", "task_tags", "tags", "projects")
     @blp.arguments(TaskListArguments, location="query")
-    @blp.response(200, TaskSchema(many=True))
-    @blp.paginate()
-    def get(self, arguments: dict, pagination_parameters):
+    @blp.response(200, TaskSchema(many=True), headers=PAGE_HEADERS)
+    def get(self, arguments: dict):
         """List tasks, filtered and sorted.
 
         A member sees the tasks of their projects and those assigned to them; an
         administrator, every task. Filter by project, assignee, status or a due-date
-        range; sort by id or due date. The list comes a page at a time; the
-        `X-Pagination` header says where you are.
+        range; sort by id or due date. The list comes a page at a time: pass
+        `X-Pagination`'s `next_cursor` as `cursor` for the next.
         """
         query = visible_tasks(current_caller())
         for name in ("project_id", "assignee_id", "status"):
@@ -93,7 +94,7 @@ class Tasks(MethodView):
             query = query.where(Task.due_date <= arguments["due_before"])
         if "due_after" in arguments:
             query = query.where(Task.due_date >= arguments["due_after"])
-        return paginate(order_by(query, Task, arguments["sort"]), pagination_parameters)
+        return paginate(query, Task, arguments)
 
     @access(Policy.SIGNED_IN)
     @idempotent

@@ -15,7 +15,9 @@ from ..caching import cached_read
 from ..extensions import db
 from ..idempotency import PARAMETER as IDEMPOTENCY_KEY
 from ..idempotency import commit, idempotent
-from ..rest import assign, order_by, paginate
+from ..pagination import HEADERS as PAGE_HEADERS
+from ..pagination import paginate
+from ..rest import assign
 from .models import User
 from .schemas import UserListArguments, UserSchema, UserUpdateSchema
 
@@ -42,14 +44,13 @@ class Users(MethodView):
     @blp.doc(operationId="listUsers")
     @cached_read("users")
     @blp.arguments(UserListArguments, location="query")
-    @blp.response(200, UserSchema(many=True))
-    @blp.paginate()
-    def get(self, arguments: dict, pagination_parameters):
+    @blp.response(200, UserSchema(many=True), headers=PAGE_HEADERS)
+    def get(self, arguments: dict):
         """List users, filtered and sorted.
 
         An administrator sees every user, a member only themselves. Filter by exact
         email (in any case), role or whether the account is active. The list comes a
-        page at a time; the `X-Pagination` header says where you are.
+        page at a time: pass `X-Pagination`'s `next_cursor` as `cursor` for the next.
         """
         query = visible_users(current_caller())
         if "email" in arguments:
@@ -57,7 +58,7 @@ class Users(MethodView):
         for name in ("role", "is_active"):
             if name in arguments:
                 query = query.where(getattr(User, name) == arguments[name])
-        return paginate(order_by(query, User, arguments["sort"]), pagination_parameters)
+        return paginate(query, User, arguments)
 
     @access(Policy.ADMIN)
     @idempotent

@@ -14,7 +14,9 @@ from ..caching import cached_read
 from ..extensions import db
 from ..idempotency import PARAMETER as IDEMPOTENCY_KEY
 from ..idempotency import commit, idempotent
-from ..rest import assign, order_by, paginate
+from ..pagination import HEADERS as PAGE_HEADERS
+from ..pagination import paginate
+from ..rest import assign
 from .models import Project
 from .schemas import ProjectListArguments, ProjectSchema, ProjectUpdateSchema
 
@@ -40,14 +42,13 @@ class Projects(MethodView):
     @blp.doc(operationId="listProjects")
     @cached_read("projects")
     @blp.arguments(ProjectListArguments, location="query")
-    @blp.response(200, ProjectSchema(many=True))
-    @blp.paginate()
-    def get(self, arguments: dict, pagination_parameters):
+    @blp.response(200, ProjectSchema(many=True), headers=PAGE_HEADERS)
+    def get(self, arguments: dict):
         """List projects, filtered and sorted.
 
         A member sees the projects they own; an administrator, every project. Filter by
-        owner, or by whether the project is archived. The list comes a page at a time;
-        the `X-Pagination` header says where you are.
+        owner, or by whether the project is archived. The list comes a page at a time:
+        pass `X-Pagination`'s `next_cursor` as `cursor` for the next.
         """
         query = visible_projects(current_caller())
         if "owner_id" in arguments:
@@ -55,7 +56,7 @@ class Projects(MethodView):
         if "archived" in arguments:
             archived = Project.archived_at.is_not(None)
             query = query.where(archived if arguments["archived"] else ~archived)
-        return paginate(order_by(query, Project, arguments["sort"]), pagination_parameters)
+        return paginate(query, Project, arguments)
 
     @access(Policy.SIGNED_IN)
     @idempotent

@@ -2,7 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..rest import ListArguments, Text
+from ..pagination import ListArguments
+from ..rest import Text
 from .models import TAG_LENGTH
 
 

@@ -2,7 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..rest import Id, ListArguments, Text
+from ..pagination import ListArguments
+from ..rest import Id, Text
 from ..tags.schemas import TagSchema
 from ..validation import DESCRIPTION_LENGTH, NAME_LENGTH
 from .models import Status
