@@ -13,6 +13,7 @@ from .config import Config, load_config, resolve_database_url
 from .database.events import listen_once
 from .database.mixins import hide_soft_deleted_rows
 from .database.sessions import remove_quietly
+from .database.timeouts import set_in_every_transaction
 from .errors import register_error_handlers
 from .extensions import api, db, migrate
 from .hardening import register_hardening
@@ -57,6 +58,10 @@ def register_database(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = resolve_database_url(app.config)
     db.init_app(app)
     listen_once(db.session, "do_orm_execute", hide_soft_deleted_rows)
+    if app.config["DB_BEHIND_PGBOUNCER"]:
+        with app.app_context():
+            for engine in db.engines.values():
+                set_in_every_transaction(engine, app.config["DB_TIMEOUTS"])
     # Registered after Flask-SQLAlchemy's own, so it runs first and leaves that one nothing to do.
     app.teardown_appcontext(remove_quietly(db.session))
     # Batch mode only helps SQLite; server defaults are compared so that

@@ -87,15 +87,27 @@ class Config:
             self.SQLALCHEMY_DATABASE_URI = self.default_database_url()
         # Name of the database on the embedded server, used when no URL is set.
         self.EMBEDDED_POSTGRES_DATABASE = None if configured_url else self.embedded_database()
-        # Set on every connection, so a runaway query, a lock queue or a forgotten
-        # transaction cannot hold a connection (and its locks) for long.
-        timeouts = {
+        # So a runaway query, a lock queue or a forgotten transaction cannot hold a
+        # connection (and its locks) for long.
+        self.DB_TIMEOUTS = {
             "statement_timeout": integer(env, "DB_STATEMENT_TIMEOUT_MS", 30_000),
             "lock_timeout": integer(env, "DB_LOCK_TIMEOUT_MS", 10_000),
             "idle_in_transaction_session_timeout": integer(
                 env, "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60_000
             ),
         }
+        # PgBouncer in transaction pooling hands each transaction to any server connection,
+        # and refuses the `options` start-up parameter: behind it, the timeouts are set in
+        # each transaction instead.
+        self.DB_BEHIND_PGBOUNCER = switch(env, "DB_BEHIND_PGBOUNCER", False)
+        connect_args = {
+            "connect_timeout": integer(env, "DB_CONNECT_TIMEOUT", 3),
+            "application_name": "my-service",
+        }
+        if not self.DB_BEHIND_PGBOUNCER:
+            connect_args["options"] = " ".join(
+                f"-c {name}={value}" for name, value in self.DB_TIMEOUTS.items()
+            )
         self.SQLALCHEMY_ENGINE_OPTIONS = {
             "pool_pre_ping": True,
             "pool_size": integer(env, "DB_POOL_SIZE", 5),
@@ -103,11 +115,7 @@ class Config:
             "pool_recycle": integer(env, "DB_POOL_RECYCLE", 1800),
             "pool_timeout": integer(env, "DB_POOL_TIMEOUT", 10),
             "hide_parameters": not self.SHOW_SQL_PARAMETERS,
-            "connect_args": {
-                "connect_timeout": integer(env, "DB_CONNECT_TIMEOUT", 3),
-                "application_name": "my-service",
-                "options": " ".join(f"-c {name}={value}" for name, value in timeouts.items()),
-            },
+            "connect_args": connect_args,
         }
         self.HEALTH_RETRY_AFTER = integer(env, "HEALTH_RETRY_AFTER", 5)
         self.SLOW_QUERY_MS = integer(env, "SLOW_QUERY_MS", 200)
