@@ -36,15 +36,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(request: pytest.FixtureRequest, worker_id: str) -> Iterator[URL]:
-    """This worker's copy of the migrated test database."""
+def template_url(request: pytest.FixtureRequest) -> URL:
+    """The migrated database every test database is copied from, built once per run."""
     base = make_url(create_app(TestingConfig()).config["SQLALCHEMY_DATABASE_URI"])
     template = base.set(database=f"{base.database}_template")
     worker_input = getattr(request.config, "workerinput", {})
     build_template(template, worker_input.get("testrunuid") or uuid.uuid4().hex)
-    url = base.set(database=f"{base.database}_{worker_id}")
+    return template
+
+
+@pytest.fixture(scope="session")
+def database_url(template_url: URL, worker_id: str) -> Iterator[URL]:
+    """This worker's copy of the migrated test database."""
+    base = template_url.database.removesuffix("_template")
+    url = template_url.set(database=f"{base}_{worker_id}")
     database_admin.drop_database(url)
-    database_admin.create_database(url, template=template.database)
+    database_admin.create_database(url, template=template_url.database)
     yield url
     database_admin.drop_database(url)
 

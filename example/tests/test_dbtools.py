@@ -139,6 +139,8 @@ def test_unused_indexes_lists_the_indexes_no_query_has_used(migrated):
     result = invoke(migrated, "dbtools", "unused-indexes")
     assert result.exit_code == 0
     assert "uq_users_email_lower" not in result.output  # unique: never a drop candidate
+    # Only reads have run on this database, so no lookup index has been scanned yet.
+    assert "idempotency_keys.ix_idempotency_keys_expires_at:" in result.output
     assert "tasks.ix_tasks_due_date:" in result.output
     assert "never scanned" in result.output
 

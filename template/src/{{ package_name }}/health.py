@@ -22,7 +22,10 @@ def ready() -> dict:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
-        current_app.logger.warning("Readiness check failed: %s", error.__class__.__name__)
+        reason = str(getattr(error, "orig", None) or error.__class__.__name__).strip()
+        if "unsupported startup parameter" in reason:
+            reason += " (behind PgBouncer? set DB_BEHIND_PGBOUNCER=true)"
+        current_app.logger.warning("Readiness check failed: %s", reason.splitlines()[-1])
         raise ServiceUnavailable(
             "The database is unreachable; the service is not ready.",
             retry_after=current_app.config["HEALTH_RETRY_AFTER"],

@@ -1,0 +1,82 @@
+"""A small load generator: clients in threads, each request's outcome kept for the checks."""
+
+import http.client
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+TIMEOUT = 20  # seconds without an answer before a request counts as unanswered
+
+
+@dataclass
+class Outcome:
+    """What one request got."""
+
+    method: str
+    path: str
+    status: int  # 0: no answer at all (refused, reset, timed out)
+    seconds: float
+    body: object = None
+    headers: dict = field(default_factory=dict)
+    started: float = 0.0
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the answer was JSON (every answer of this API must be)."""
+        return self.headers.get("content-type", "").startswith("application/json")
+
+
+def call(
+    base_url: str,
+    method: str,
+    path: str,
+    body: object = None,
+    *,
+    headers: dict | None = None,
+) -> Outcome:
+    """One request; never raises: a connection failure is an Outcome with status 0."""
+    address = urlsplit(base_url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=TIMEOUT)
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    started = time.monotonic()
+    try:
+        payload = json.dumps(body) if body is not None else None
+        connection.request(method, path, body=payload, headers=sent)
+        response = connection.getresponse()
+        raw = response.read()
+        received = {name.lower(): value for name, value in response.getheaders()}
+        status = response.status
+    except (OSError, http.client.HTTPException):
+        return Outcome(method, path, 0, time.monotonic() - started, started=started)
+    finally:
+        connection.close()
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = raw.decode(errors="replace")
+    return Outcome(method, path, status, time.monotonic() - started, parsed, received, started)
+
+
+def run(clients: int, seconds: float, work: Callable[[int, int], Outcome]) -> list[Outcome]:
+    """`clients` threads calling `work(client, n)` over and over for `seconds`."""
+    outcomes: list[Outcome] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        n = 0
+        while time.monotonic() < deadline:
+            outcome = work(number, n)
+            with lock:
+                outcomes.append(outcome)
+            n += 1
+
+    threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes, key=lambda outcome: outcome.started)

@@ -1,0 +1,219 @@
+"""Real servers for the topology and fault tests, each started and stopped by the test that needs
+it: a throwaway PostgreSQL, PgBouncer and gunicorn.
+
+PostgreSQL and PgBouncer refuse to run as root; when the tests are root (in a container),
+they run as the `postgres` account. Every server gets a free port on 127.0.0.1 and a
+folder of its own, and is stopped however the test ends.
+"""
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from my_service.database.backup import candidate_bin_dirs
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def unprivileged() -> dict:
+    """Popen arguments that run a server as `postgres` when this process is root."""
+    if os.geteuid() != 0:
+        return {}
+    account = pwd.getpwnam("postgres")
+    return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+
+
+def own_folder(prefix: str) -> Path:
+    """A folder for one server, which its unprivileged user owns."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    if os.geteuid() == 0:
+        account = pwd.getpwnam("postgres")
+        os.chown(folder, account.pw_uid, account.pw_gid)
+    return folder
+
+
+def wait_for(check, what: str, seconds: float = 30) -> None:
+    """Poll `check()` until it is true; a TimeoutError naming `what` otherwise."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"{what} did not happen within {seconds} s")
+
+
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port`."""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def postgres_program(name: str) -> Path:
+    """A PostgreSQL server program (initdb, pg_ctl), newest version first."""
+    for folder in candidate_bin_dirs():
+        if (folder / name).exists():
+            return folder / name
+    raise FileNotFoundError(f"{name} not found: install the PostgreSQL server or set PG_BIN_DIR")
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL server of the test's own, which the test may stop and start at will."""
+
+    def __init__(self) -> None:
+        self.folder = own_folder("throwaway-postgres-")
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self.run(postgres_program("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres")
+        settings = {
+            "listen_addresses": "'127.0.0.1'",
+            "port": self.port,
+            "unix_socket_directories": f"'{self.data}'",
+            "fsync": "off",  # a throwaway server: speed over surviving a power cut
+            "max_connections": 50,
+        }
+        with (self.data / "postgresql.auto.conf").open("a") as conf:
+            conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+
+    def run(self, *command) -> None:
+        """Run a PostgreSQL program as the server's user."""
+        subprocess.run(
+            [str(part) for part in command],
+            cwd=self.folder,
+            check=True,
+            capture_output=True,
+            **unprivileged(),
+        )
+
+    def start(self) -> None:
+        """Start the server (again) on its port, and wait until it takes connections."""
+        log = self.folder / "server.log"
+        self.run(postgres_program("pg_ctl"), "start", "-w", "-D", self.data, "-l", log)
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop it: fast (clients are cut off) or immediate (as in a crash)."""
+        self.run(postgres_program("pg_ctl"), "stop", "-w", "-m", mode, "-D", self.data)
+
+    def url(self, database: str = "postgres") -> str:
+        """Its address for the app's driver."""
+        return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/{database}"
+
+    def close(self) -> None:
+        """Stop it if it runs, and remove its files."""
+        subprocess.run(
+            [postgres_program("pg_ctl"), "stop", "-m", "immediate", "-D", self.data],
+            capture_output=True,
+            check=False,
+            **unprivileged(),
+        )
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PgBouncer:
+    """PgBouncer in transaction pooling in front of a PostgreSQL server."""
+
+    def __init__(self, upstream_port: int, user: str) -> None:
+        program = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        self.folder = own_folder("pgbouncer-")
+        self.port = free_port()
+        settings = {
+            "listen_addr": "127.0.0.1",
+            "listen_port": self.port,
+            "unix_socket_dir": "",
+            "auth_type": "trust",
+            "auth_file": self.folder / "users.txt",
+            "pool_mode": "transaction",
+            "default_pool_size": 4,
+            "max_client_conn": 200,
+            "server_login_retry": 1,
+            "query_wait_timeout": 5,
+            "logfile": self.folder / "pgbouncer.log",
+        }
+        (self.folder / "users.txt").write_text(f'"{user}" ""\n')
+        (self.folder / "pgbouncer.ini").write_text(
+            f"[databases]\n* = host=127.0.0.1 port={upstream_port}\n[pgbouncer]\n"
+            + "".join(f"{name} = {value}\n" for name, value in settings.items())
+        )
+        if os.geteuid() == 0:
+            for path in self.folder.iterdir():
+                shutil.chown(path, "postgres", "postgres")
+        self.process = subprocess.Popen(
+            [program, "-q", str(self.folder / "pgbouncer.ini")],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **unprivileged(),
+        )
+        wait_for(lambda: listening(self.port), "PgBouncer listening", 10)
+
+    def close(self) -> None:
+        """Stop it and remove its files."""
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Gunicorn:
+    """The service under gunicorn, as the image runs it, on a port of its own."""
+
+    def __init__(self, env: dict[str, str], workers: int = 2) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.folder = Path(tempfile.mkdtemp(prefix="gunicorn-"))
+        command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
+        command += ["--bind", f"127.0.0.1:{self.port}", "--no-control-socket"]
+        command += ["--access-logfile", str(self.folder / "access.log")]
+        command += ["--access-logformat", "%(p)s %(s)s %(r)s", "--graceful-timeout", "5"]
+        with (self.folder / "server.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                [*command, "my_service:create_app()"],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        wait_for(self.ready, "gunicorn answering /health/live")
+
+    def ready(self) -> bool:
+        """Whether it answers (failing at once if it exited)."""
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited {self.process.returncode}:\n{self.log()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/health/live", timeout=2):
+                return True
+        except OSError:
+            return False
+
+    def log(self) -> str:
+        """What gunicorn and the service wrote to standard error."""
+        return (self.folder / "server.log").read_text(errors="replace")
+
+    def worker_pids(self) -> set[int]:
+        """The workers that served requests, from the access log."""
+        log = self.folder / "access.log"
+        if not log.exists():
+            return set()
+        return {int(line.split()[0].strip("<>")) for line in log.read_text().splitlines()}
+
+    def close(self) -> None:
+        """Stop it (its workers finish their requests first) and remove its files."""
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)

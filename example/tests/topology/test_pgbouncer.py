@@ -1,0 +1,59 @@
+"""The service behind PgBouncer in transaction pooling, as replicas often run it: every path
+works with DB_BEHIND_PGBOUNCER on, and the readiness check fails plainly when it is off."""
+
+import json
+import uuid
+
+import pytest
+
+from .conftest import admin_headers
+from .load import call, run
+
+pytestmark = pytest.mark.topology
+
+
+def through(bouncer, url) -> str:
+    """The address of `url`'s database through `bouncer`."""
+    return url.set(host="127.0.0.1", port=bouncer.port).render_as_string(hide_password=False)
+
+
+def test_every_path_works_through_pgbouncer_in_transaction_pooling(
+    serve, service_database, pgbouncer
+):
+    server = serve(through(pgbouncer, service_database), workers=2, DB_BEHIND_PGBOUNCER="true")
+    headers = admin_headers(server)
+    problems: list[str] = []
+
+    def exercise(client: int, n: int):
+        """Create a user (and replay it), read, change, page through the list, delete it."""
+        users, body = "/api/v1/users/", {"email": f"bounced-{client}-{n}@example.com", "name": "B"}
+        once = {"Idempotency-Key": uuid.uuid4().hex, **headers}
+        created = call(server.url, "POST", users, body, headers=once)
+        replayed = call(server.url, "POST", users, body, headers=once)
+        user = f"{users}{(created.body or {}).get('id')}"
+        read = call(server.url, "GET", user, headers=headers)
+        changed = call(server.url, "PATCH", user, {"name": "C"}, headers=headers)
+        first = call(server.url, "GET", f"{users}?page_size=1", headers=headers)
+        cursor = json.loads(first.headers.get("x-pagination", "{}")).get("next_cursor")
+        second = call(server.url, "GET", f"{users}?page_size=1&cursor={cursor}", headers=headers)
+        deleted = call(server.url, "DELETE", user, headers=headers)
+        steps = [created, replayed, read, changed, first, second, deleted]
+        statuses = [step.status for step in steps]
+        if statuses != [201, 201, 200, 200, 200, 200, 204] or replayed.body != created.body:
+            problems.append(f"{body['email']}: {statuses}")
+        return deleted
+
+    outcomes = run(6, 4, exercise)
+    print(f"\nthrough PgBouncer: {len(outcomes)} users created, replayed, read, changed, deleted")
+    assert len(outcomes) >= 30
+    assert problems == []
+    assert len(server.worker_pids()) == 2
+
+
+def test_without_the_setting_readiness_fails_with_a_json_503(serve, service_database, pgbouncer):
+    server = serve(through(pgbouncer, service_database), workers=1)
+    ready = call(server.url, "GET", "/health/ready")
+    assert ready.status == 503
+    assert ready.is_json
+    assert ready.headers.get("retry-after")
+    assert "set DB_BEHIND_PGBOUNCER=true" in server.log()
