@@ -1,0 +1,193 @@
+"""The service under load while its database fails: it answers every request with JSON
+(503 and Retry-After while the database is away, never a 500), keeps every write it
+acknowledged, recovers on its own, and a client that retries with its Idempotency-Key
+gets each write done exactly once."""
+
+import threading
+import time
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from .conftest import admin_headers
+from .load import Outcome, call, run
+
+pytestmark = pytest.mark.faults
+
+CLIENTS = 6
+USERS = "/api/v1/users/"
+
+
+class Writes:
+    """Every user a client tried to create, with the key it sent."""
+
+    def __init__(self) -> None:
+        self.tried: dict[str, tuple[str, Outcome | None]] = {}
+        self.lock = threading.Lock()
+
+    def post(self, server, headers: dict, email: str) -> Outcome:
+        key = uuid.uuid4().hex
+        outcome = call(
+            server.url,
+            "POST",
+            USERS,
+            {"email": email, "name": "Load"},
+            headers={"Idempotency-Key": key, **headers},
+        )
+        with self.lock:
+            self.tried[email] = (key, outcome)
+        return outcome
+
+
+def mixed_load(server, headers: dict, writes: Writes, reader_id: int):
+    """Each client writes one request in three and reads in the others."""
+
+    def work(client: int, n: int) -> Outcome:
+        if n % 3 == 0:
+            return writes.post(
+                server, headers, f"load-{client}-{n}-{uuid.uuid4().hex[:6]}@example.com"
+            )
+        if n % 3 == 1:
+            return call(server.url, "GET", f"{USERS}?page_size=5", headers=headers)
+        return call(server.url, "GET", f"{USERS}{reader_id}", headers=headers)
+
+    return work
+
+
+def stored_emails(url: str, emails) -> dict[str, int]:
+    """How many live users each of `emails` belongs to."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT email, count(*) FROM users WHERE email = ANY(:emails) GROUP BY email"),
+            {"emails": list(emails)},
+        )
+        found = dict(rows.all())
+    engine.dispose()
+    return found
+
+
+def check_every_answer(outcomes: list[Outcome]) -> None:
+    """JSON always; 503 with Retry-After when not served; never a 500 or no answer."""
+    statuses = {outcome.status for outcome in outcomes}
+    assert statuses <= {200, 201, 503}, sorted(statuses)
+    assert all(outcome.is_json for outcome in outcomes)
+    unavailable = [outcome for outcome in outcomes if outcome.status == 503]
+    assert all(outcome.headers.get("retry-after") for outcome in unavailable)
+
+
+def retry_until_done(server, headers: dict, writes: Writes) -> list[Outcome]:
+    """What a careful client does next: send each write that failed again, with its key."""
+    retried = []
+    for email, (key, outcome) in writes.tried.items():
+        if outcome.status != 201:
+            again = call(
+                server.url,
+                "POST",
+                USERS,
+                {"email": email, "name": "Load"},
+                headers={"Idempotency-Key": key, **headers},
+            )
+            retried.append(again)
+    return retried
+
+
+def created_reader(server, headers: dict) -> int:
+    """A user for the load to read."""
+    created = call(
+        server.url, "POST", USERS, {"email": "read@example.com", "name": "R"}, headers=headers
+    )
+    assert created.status == 201, created.body
+    return created.body["id"]
+
+
+def test_a_database_that_stops_under_load_costs_503s_and_loses_nothing(serve, throwaway_postgres):
+    url = throwaway_postgres.url("service")
+    server = serve(url, workers=2)
+    headers = admin_headers(server)
+    writes = Writes()
+    moments: dict[str, float] = {}
+
+    def outage() -> None:
+        time.sleep(3)
+        throwaway_postgres.stop()
+        moments["down"] = time.monotonic()
+        time.sleep(6)
+        moments["restarting"] = time.monotonic()
+        throwaway_postgres.start()
+        moments["up"] = time.monotonic()
+
+    database = threading.Thread(target=outage)
+    database.start()
+    outcomes = run(
+        CLIENTS, 14, mixed_load(server, headers, writes, created_reader(server, headers))
+    )
+    database.join()
+
+    check_every_answer(outcomes)
+    while_down = [
+        o for o in outcomes if moments["down"] + 0.5 < o.started < moments["restarting"] - 3
+    ]
+    assert while_down and {o.status for o in while_down} == {503}
+    after = [o for o in outcomes if o.started > moments["up"] + 1]
+    assert after and {o.status for o in after} <= {200, 201}
+    served_again = min(
+        o.started + o.seconds for o in outcomes if o.status < 300 and o.started >= moments["up"]
+    )
+    acknowledged = [email for email, (_, o) in writes.tried.items() if o.status == 201]
+    kept = stored_emails(url, acknowledged)
+    retried = retry_until_done(server, headers, writes)
+    every_write = stored_emails(url, writes.tried)
+    slowest = max(o.seconds for o in outcomes)
+    print(
+        f"\n{len(outcomes)} requests, {sum(o.status < 300 for o in outcomes)} served,"
+        f" {sum(o.status == 503 for o in outcomes)} answered 503, slowest {slowest:.2f} s;"
+        f" database down {moments['restarting'] - moments['down']:.1f} s, served again"
+        f" {served_again - moments['up']:.2f} s after it was back;"
+        f" {len(kept)}/{len(acknowledged)} acknowledged writes kept, {len(retried)} retried"
+    )
+    assert kept == dict.fromkeys(acknowledged, 1)
+    assert {o.status for o in retried} <= {201}
+    assert every_write == dict.fromkeys(writes.tried, 1)
+
+
+def test_connections_killed_under_load_cost_at_most_one_retry(serve, service_database):
+    server = serve(service_database, workers=2)
+    headers = admin_headers(server)
+    writes = Writes()
+    stop = threading.Event()
+    killed = []
+
+    def kill_connections() -> None:
+        engine = create_engine(service_database, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            while not stop.wait(0.3):
+                killed.extend(
+                    connection.scalars(
+                        select(func.pg_terminate_backend(text("pid")))
+                        .select_from(text("pg_stat_activity"))
+                        .where(text("datname = current_database() AND pid <> pg_backend_pid()"))
+                    )
+                )
+        engine.dispose()
+
+    killer = threading.Thread(target=kill_connections)
+    killer.start()
+    try:
+        outcomes = run(
+            CLIENTS, 6, mixed_load(server, headers, writes, created_reader(server, headers))
+        )
+    finally:
+        stop.set()
+        killer.join()
+
+    check_every_answer(outcomes)
+    retried = retry_until_done(server, headers, writes)
+    print(
+        f"\n{len(killed)} connections killed under {len(outcomes)} requests:"
+        f" {sum(o.status == 503 for o in outcomes)} answered 503, {len(retried)} writes retried"
+    )
+    assert killed
+    assert {o.status for o in retried} <= {201}
+    assert stored_emails(service_database, writes.tried) == dict.fromkeys(writes.tried, 1)
