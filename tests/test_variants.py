@@ -73,3 +73,14 @@ def test_default_variant_survives_fuzzing_from_its_own_openapi_document(variant)
     requests, errors = (int(word) for word in summary.split() if word.isdigit())
     assert requests >= 500
     assert errors == 0
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_variant_holds_under_its_deployed_topology_and_its_faults(variant, name):
+    """Real gunicorn workers, two replicas, PgBouncer, a database and a Redis that fail."""
+    project = variant(name)
+    env = project_env(project, f"meta_{name}_topology", driver(name))
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs"]
+    result = run([*command, "-m", "topology or faults", "tests/topology"], project, env)
+    assert " passed" in result.stdout
+    assert " skipped" not in result.stdout and " failed" not in result.stdout
