@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from my_service.database.backup import candidate_bin_dirs
@@ -168,7 +167,9 @@ class PgBouncer:
 class Gunicorn:
     """The service under gunicorn, as the image runs it, on a port of its own."""
 
-    def __init__(self, env: dict[str, str], workers: int = 2) -> None:
+    def __init__(
+        self, env: dict[str, str], workers: int = 2, app: str = "my_service:create_app()"
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.folder = Path(tempfile.mkdtemp(prefix="gunicorn-"))
@@ -178,24 +179,20 @@ class Gunicorn:
         command += ["--access-logformat", "%(p)s %(s)s %(r)s", "--graceful-timeout", "5"]
         with (self.folder / "server.log").open("wb") as log:
             self.process = subprocess.Popen(
-                [*command, "my_service:create_app()"],
+                [*command, app],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
             )
-        wait_for(self.ready, "gunicorn answering /health/live")
+        wait_for(self.ready, "gunicorn accepting connections")
 
     def ready(self) -> bool:
         """Whether it answers (failing at once if it exited)."""
         if self.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited {self.process.returncode}:\n{self.log()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{self.url}/health/live", timeout=2):
-                return True
-        except OSError:
-            return False
+        return listening(self.port)
 
     def log(self) -> str:
         """What gunicorn and the service wrote to standard error."""

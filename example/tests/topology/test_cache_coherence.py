@@ -5,6 +5,7 @@ import itertools
 import threading
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from .conftest import admin_headers
 from .load import call, run
@@ -54,7 +55,7 @@ def test_every_read_after_a_write_sees_it_in_every_worker_of_every_replica(
                         stale.append(f"read from :{server.port} gave {value}, after {name}")
         return written
 
-    outcomes = run(CLIENTS, 4, write_then_read)
+    outcomes = run(CLIENTS, 3, write_then_read)
     reads = next(checked)
     workers = [len(server.worker_pids()) for server in replicas]
     print(
@@ -65,3 +66,21 @@ def test_every_read_after_a_write_sees_it_in_every_worker_of_every_replica(
     assert workers == [2, 2], "each replica's two workers must both have served"
     assert reads >= 200
     assert stale == [], stale[:5]
+    # A sync worker holds one connection, and a second for the generations PostgreSQL keeps
+    # for per-process caches, whatever its pool allows (docs/deployment.md).
+    per_worker = 2 if cache_type == "SimpleCache" else 1
+    assert connections_to(service_database) <= per_worker * sum(workers)
+
+
+def connections_to(url) -> int:
+    """How many connections other processes hold to the database at `url`."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    engine.dispose()
+    return count
