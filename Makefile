@@ -25,7 +25,7 @@ $(VENV)/.installed: requirements.txt tools/spectral/package-lock.json | $(BIN)/p
 install: $(VENV)/.installed ## Create .venv with the pinned tools
 
 test: install ## Run the meta test suite: renders, variants' own suites, update, example
-	$(BIN)/pytest -n auto --dist loadgroup
+	$(BIN)/pytest -n auto --dist loadgroup --durations=15
 
 test-fast: install ## The meta suite without the slow tests (no installs, no variant suites)
 	$(BIN)/pytest -n auto --dist loadgroup -m "not slow"
@@ -47,9 +47,10 @@ example: install ## Re-render example/ (the default variant) from the template
 	rm -rf example
 	$(COPY) --skip-tasks . example
 
-bench: install ## Benchmarks, side by side against their baselines (see bench/)
+bench: install ## Benchmarks, side by side against their baselines (see bench/); writes docs/benchmarks.md
 	PYTHONPATH=example/src:example $(BIN)/python bench/harness_isolation.py
 	PYTHONPATH=example/src:example $(BIN)/python bench/seed_fake.py
+	PYTHONPATH=example/src:example $(BIN)/python bench/service_topology.py
 
 lock: install ## Re-pin requirements.txt and the generated project's requirements
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --no-annotate \

@@ -106,7 +106,7 @@ def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> 
         command += ["-H", f"{name}: {value}"]
     subprocess.run([*command, "-d", "1s", url], capture_output=True, check=True)
     output = subprocess.run(
-        [*command, "-d", f"{seconds}s", url], capture_output=True, text=True, check=True
+        [*command, "-d", f"{int(seconds)}s", url], capture_output=True, text=True, check=True
     ).stdout
     if "Non-2xx" in output:
         raise RuntimeError(f"wrk got errors from {url}:\n{output}")
@@ -219,7 +219,7 @@ def table_rows(sizes: list[int], figures: dict) -> list[tuple[str, str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", default="10000,100000,1000000", help="table sizes, ascending")
-    parser.add_argument("--seconds", type=float, default=5, help="length of each wrk run")
+    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of each server")
     parser.add_argument("--connections", type=int, default=8, help="wrk's open connections")
     parser.add_argument("--output", type=Path, default=HERE.parent / "docs" / "benchmarks.md")
@@ -252,7 +252,7 @@ def write_table(options: argparse.Namespace, rows: list[tuple[str, str, str]]) -
         ),
         platform.processor(),
     )
-    engine = create_engine(SERVER)
+    engine = create_engine(make_url(SERVER).set(database="postgres"))
     with engine.connect() as connection:
         server = connection.scalar(text("SHOW server_version"))
     engine.dispose()
