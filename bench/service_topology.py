@@ -166,7 +166,8 @@ class Bench:
         figures["service"] = max(service_runs, key=lambda run: run["rps"])
         figures["bare"] = max(bare_runs, key=lambda run: run["rps"])
         figures["cached"] = self.measure(self.serve(self.url, CACHE_TYPE="SimpleCache"))
-        bouncer = PgBouncer(self.url.port or 5432, self.url.username or "postgres")
+        user = self.url.username or "postgres"
+        bouncer = PgBouncer(self.url.port or 5432, user, self.url.password or "")
         self.servers.append(bouncer)
         bounced = self.url.set(host="127.0.0.1", port=bouncer.port)
         target = self.serve(bounced, CACHE_TYPE="NullCache", DB_BEHIND_PGBOUNCER="true")

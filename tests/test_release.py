@@ -21,7 +21,8 @@ def repository(tmp_path: Path) -> Path:
     shutil.copy2(ROOT / "tools" / "release.py", clone / "tools" / "release.py")
     changelog = (ROOT / "CHANGELOG.md").read_text()
     head, _, rest = changelog.partition("## Unreleased\n")
-    (clone / "CHANGELOG.md").write_text(f"{head}## Unreleased\n\n{NOTE}\n{rest.lstrip()}")
+    released = rest[rest.index("\n## ") + 1 :]  # whatever the real notes say, only NOTE here
+    (clone / "CHANGELOG.md").write_text(f"{head}## Unreleased\n\n{NOTE}\n{released}")
     git(clone, "init", "--quiet", "--initial-branch", "main")
     git(clone, "add", "--all")
     git(clone, "commit", "--quiet", "--message", "Work")

@@ -136,6 +136,7 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
 def pgbouncer(database_url: URL) -> Iterator[PgBouncer]:
     """PgBouncer in transaction pooling in front of the test server."""
     require(bool(shutil.which("pgbouncer") or os.path.exists("/usr/sbin/pgbouncer")), "pgbouncer")
-    bouncer = PgBouncer(database_url.port or 5432, database_url.username or "postgres")
+    user, password = database_url.username or "postgres", database_url.password or ""
+    bouncer = PgBouncer(database_url.port or 5432, user, password)
     yield bouncer
     bouncer.close()

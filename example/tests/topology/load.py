@@ -60,15 +60,26 @@ def call(
     return Outcome(method, path, status, time.monotonic() - started, parsed, received, started)
 
 
-def run(clients: int, seconds: float, work: Callable[[int, int], Outcome]) -> list[Outcome]:
-    """`clients` threads calling `work(client, n)` over and over for `seconds`."""
+def run(
+    clients: int,
+    work: Callable[[int, int], Outcome],
+    *,
+    seconds: float | None = None,
+    rounds: int | None = None,
+) -> list[Outcome]:
+    """`clients` threads calling `work(client, n)` for `rounds` calls each, or for `seconds`."""
     outcomes: list[Outcome] = []
     lock = threading.Lock()
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + seconds if seconds is not None else None
+
+    def more(n: int) -> bool:
+        if rounds is not None and n >= rounds:
+            return False
+        return deadline is None or time.monotonic() < deadline
 
     def client(number: int) -> None:
         n = 0
-        while time.monotonic() < deadline:
+        while more(n):
             outcome = work(number, n)
             with lock:
                 outcomes.append(outcome)

@@ -6,6 +6,7 @@ they run as the `postgres` account. Every server gets a free port on 127.0.0.1 a
 folder of its own, and is stopped however the test ends.
 """
 
+import functools
 import os
 import pwd
 import shutil
@@ -61,11 +62,22 @@ def listening(port: int) -> bool:
 
 
 def postgres_program(name: str) -> Path:
-    """A PostgreSQL server program (initdb, pg_ctl), newest version first."""
+    """A PostgreSQL server program (initdb, pg_ctl) that the server's user can run."""
     for folder in candidate_bin_dirs():
-        if (folder / name).exists():
-            return folder / name
+        program = folder / name
+        if program.exists() and runs(program):
+            return program
     raise FileNotFoundError(f"{name} not found: install the PostgreSQL server or set PG_BIN_DIR")
+
+
+@functools.cache
+def runs(program: Path) -> bool:
+    """Whether `program` runs as the server's user (a virtualenv in a private folder may not)."""
+    try:
+        subprocess.run([program, "--version"], capture_output=True, check=True, **unprivileged())
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True
 
 
 class ThrowawayPostgres:
@@ -123,7 +135,7 @@ class ThrowawayPostgres:
 class PgBouncer:
     """PgBouncer in transaction pooling in front of a PostgreSQL server."""
 
-    def __init__(self, upstream_port: int, user: str) -> None:
+    def __init__(self, upstream_port: int, user: str, password: str = "") -> None:
         program = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
         self.folder = own_folder("pgbouncer-")
         self.port = free_port()
@@ -140,7 +152,8 @@ class PgBouncer:
             "query_wait_timeout": 5,
             "logfile": self.folder / "pgbouncer.log",
         }
-        (self.folder / "users.txt").write_text(f'"{user}" ""\n')
+        # Clients are trusted; the password is the one PgBouncer gives the server.
+        (self.folder / "users.txt").write_text(f'"{user}" "{password}"\n')
         (self.folder / "pgbouncer.ini").write_text(
             f"[databases]\n* = host=127.0.0.1 port={upstream_port}\n[pgbouncer]\n"
             + "".join(f"{name} = {value}\n" for name, value in settings.items())

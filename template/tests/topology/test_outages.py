@@ -117,9 +117,8 @@ def test_a_database_that_stops_under_load_costs_503s_and_loses_nothing(serve, th
 
     database = threading.Thread(target=outage)
     database.start()
-    outcomes = run(
-        CLIENTS, 14, mixed_load(server, headers, writes, created_reader(server, headers))
-    )
+    reader = created_reader(server, headers)
+    outcomes = run(CLIENTS, mixed_load(server, headers, writes, reader), seconds=10)
     database.join()
 
     check_every_answer(outcomes)
@@ -172,9 +171,8 @@ def test_connections_killed_under_load_cost_at_most_one_retry(serve, service_dat
     killer = threading.Thread(target=kill_connections)
     killer.start()
     try:
-        outcomes = run(
-            CLIENTS, 6, mixed_load(server, headers, writes, created_reader(server, headers))
-        )
+        reader = created_reader(server, headers)
+        outcomes = run(CLIENTS, mixed_load(server, headers, writes, reader), seconds=4)
     finally:
         stop.set()
         killer.join()
