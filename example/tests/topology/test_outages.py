@@ -168,10 +168,10 @@ def test_connections_killed_under_load_cost_at_most_one_retry(serve, service_dat
                 )
         engine.dispose()
 
+    reader = created_reader(server, headers)
     killer = threading.Thread(target=kill_connections)
     killer.start()
     try:
-        reader = created_reader(server, headers)
         outcomes = run(CLIENTS, mixed_load(server, headers, writes, reader), seconds=4)
     finally:
         stop.set()
