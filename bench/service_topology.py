@@ -123,7 +123,7 @@ def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> 
 def bare_server(dsn: str, statements: Path, workers: int) -> Gunicorn:
     """The baseline under gunicorn, with the same workers."""
     env = {**os.environ, "BARE_DSN": dsn, "BARE_STATEMENTS": str(statements)}
-    env["PYTHONPATH"] = str(HERE)
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
     return Gunicorn(env, workers, app="bare_app:app")
 
 

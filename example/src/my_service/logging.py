@@ -9,6 +9,7 @@ from .request_id import current_request_id
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-8s [%(request_id)s] %(name)s: %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
+JSON_RENAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
 class RequestIdFilter(logging.Filter):
@@ -27,7 +28,7 @@ def logging_config(level: str, log_format: str) -> dict:
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": JSON_FIELDS,
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "rename_fields": JSON_RENAMES,
         },
     }
     return {

@@ -66,14 +66,18 @@ def run(
     *,
     seconds: float | None = None,
     rounds: int | None = None,
+    until: Callable[[], bool] | None = None,
 ) -> list[Outcome]:
-    """`clients` threads calling `work(client, n)` for `rounds` calls each, or for `seconds`."""
+    """`clients` threads calling `work(client, n)`: `rounds` calls each, for `seconds`, or
+    until `until()` is true."""
     outcomes: list[Outcome] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds if seconds is not None else None
 
     def more(n: int) -> bool:
         if rounds is not None and n >= rounds:
+            return False
+        if until is not None and until():
             return False
         return deadline is None or time.monotonic() < deadline
 

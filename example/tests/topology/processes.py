@@ -7,6 +7,7 @@ folder of its own, and is stopped however the test ends.
 """
 
 import functools
+import json
 import os
 import pwd
 import shutil
@@ -19,6 +20,8 @@ import time
 from pathlib import Path
 
 from my_service.database.backup import candidate_bin_dirs
+
+CONFIG = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 
 def free_port() -> int:
@@ -186,10 +189,10 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.folder = Path(tempfile.mkdtemp(prefix="gunicorn-"))
-        command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
-        command += ["--bind", f"127.0.0.1:{self.port}", "--no-control-socket"]
-        command += ["--access-logfile", str(self.folder / "access.log")]
-        command += ["--access-logformat", "%(p)s %(s)s %(r)s", "--graceful-timeout", "5"]
+        # The settings the image runs with, on a port and a log file of this server's own.
+        command = [sys.executable, "-m", "gunicorn", "--config", str(CONFIG)]
+        command += ["--workers", str(workers), "--bind", f"127.0.0.1:{self.port}"]
+        command += ["--access-logfile", str(self.folder / "access.log"), "--graceful-timeout", "5"]
         with (self.folder / "server.log").open("wb") as log:
             self.process = subprocess.Popen(
                 [*command, app],
@@ -211,12 +214,14 @@ class Gunicorn:
         """What gunicorn and the service wrote to standard error."""
         return (self.folder / "server.log").read_text(errors="replace")
 
+    def access_log(self) -> list[dict]:
+        """The access log's lines (JSON)."""
+        log = self.folder / "access.log"
+        return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
     def worker_pids(self) -> set[int]:
         """The workers that served requests, from the access log."""
-        log = self.folder / "access.log"
-        if not log.exists():
-            return set()
-        return {int(line.split()[0].strip("<>")) for line in log.read_text().splitlines()}
+        return {line["pid"] for line in self.access_log()}
 
     def close(self) -> None:
         """Stop it (its workers finish their requests first) and remove its files."""

@@ -1,0 +1,68 @@
+"""gunicorn's settings for the service, as the image runs it.
+
+`gunicorn my_service:create_app()` in this folder reads them. Each can be changed from
+the environment; docs/deployment.md sizes workers and threads against the database's
+connections."""
+
+import os
+
+from gunicorn.glogging import Logger
+from pythonjsonlogger.json import JsonFormatter
+
+from my_service.logging import JSON_FIELDS, JSON_RENAMES
+
+
+def setting(name: str, default: int) -> int:
+    """A whole number from the environment, or the default."""
+    return int(os.environ.get(name, default))
+
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = setting("WEB_CONCURRENCY", 2)
+threads = setting("GUNICORN_THREADS", 1)
+# A worker silent for this long is killed and replaced (a request stuck past every
+# database timeout); on SIGTERM, workers get this long to finish their requests.
+timeout = setting("GUNICORN_TIMEOUT", 60)
+graceful_timeout = setting("GUNICORN_GRACEFUL_TIMEOUT", 25)
+keepalive = setting("GUNICORN_KEEPALIVE", 5)  # behind a load balancer that reuses connections
+# Workers' heartbeat files in memory: a slow container disk cannot stall them.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # nosec B108
+control_socket_disable = True  # nothing here uses gunicorn's control socket
+accesslog = "-"
+errorlog = "-"
+
+
+class JsonAccessLogger(Logger):
+    """Access lines as JSON, in the fields of the service's own logs, with the request id
+    the response carries."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        formatter = JsonFormatter(JSON_FIELDS, rename_fields=JSON_RENAMES)
+        for handler in self.access_log.handlers:
+            handler.setFormatter(formatter)
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if not self.cfg.accesslog:
+            return
+        headers = {name.lower(): value for name, value in resp.headers}
+        path = req.path + (f"?{req.query}" if req.query else "")
+        self.access_log.info(
+            "%s %s %s",
+            req.method,
+            path,
+            resp.status_code,
+            extra={
+                "request_id": headers.get("x-request-id", "-"),
+                "method": req.method,
+                "path": path,
+                "status": resp.status_code,
+                "duration_ms": round(request_time.total_seconds() * 1000, 1),
+                "remote_addr": environ.get("REMOTE_ADDR"),
+                "user_agent": environ.get("HTTP_USER_AGENT"),
+                "pid": os.getpid(),
+            },
+        )
+
+
+logger_class = JsonAccessLogger
