@@ -4,6 +4,7 @@ per request, in the fields of the service's own logs, with the request id it ans
 import pytest
 
 from .load import call
+from .processes import wait_for
 
 pytestmark = pytest.mark.topology
 
@@ -12,6 +13,8 @@ def test_each_request_leaves_one_json_access_line_with_its_request_id(serve, ser
     server = serve(service_database, workers=2)
     answers = [call(server.url, "GET", f"/health/live?n={n}") for n in range(4)]
     answers.append(call(server.url, "GET", "/api/v1/nothing-here"))
+    # gunicorn writes a request's line just after sending its answer.
+    wait_for(lambda: len(server.access_log()) >= len(answers), "every access line", 10)
     lines = server.access_log()
     assert len(lines) == len(answers)
     for answer, line in zip(answers, lines, strict=True):
