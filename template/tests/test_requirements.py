@@ -17,11 +17,18 @@ def declared(extra: str | None = None) -> list[Requirement]:
     return [Requirement(name) for name in names]
 
 
+def entries(filename: str) -> list[str]:
+    """A requirements file's pins, each with its `--hash` options on the same line."""
+    text = (ROOT / filename).read_text().replace("\\\n", " ")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
 def pinned(filename: str) -> dict[str, str]:
     """Package name to pinned version, from a requirements file."""
     pins = {}
-    for line in (ROOT / filename).read_text().splitlines():
-        if line and not line.startswith("#"):
+    for entry in entries(filename):
+        line = entry.split(" --hash=")[0]
+        if line:
             requirement = Requirement(line)
             [specifier] = requirement.specifier
             assert specifier.operator == "==", f"{filename}: {line!r} is not pinned with =="
@@ -39,6 +46,12 @@ def test_every_declared_dependency_is_pinned_within_its_range(filename, extra):
         assert name in pins, f"{requirement.name} is missing from {filename}: run `make lock`"
         outside = f"{filename} pins {name}=={pins[name]} outside {requirement.specifier}"
         assert requirement.specifier.contains(pins[name]), f"{outside}: run `make lock`"
+
+
+def test_every_runtime_pin_carries_its_hashes():
+    # The image installs requirements.txt with --require-hashes, which refuses a pin without one.
+    unhashed = [entry for entry in entries("requirements.txt") if " --hash=sha256:" not in entry]
+    assert unhashed == [], "requirements.txt has pins without hashes: run `make lock`"
 
 
 def test_development_pins_match_the_runtime_pins():

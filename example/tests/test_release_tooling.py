@@ -1,0 +1,139 @@
+"""The release workflow's own tools: the changelog section it publishes and scripts/deploy.sh.
+
+deploy.sh drives kubectl and gcloud, which are not installed here: a stand-in for each on
+PATH records the arguments it was given, so the test sees the commands a deployment runs.
+"""
+
+import base64
+import importlib.util
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGE = "ghcr.io/team/service@sha256:" + "a" * 64
+
+CHANGELOG = """# Changelog
+
+## [Unreleased]
+
+- Not released yet.
+
+## [1.2.0] - 2026-11-20
+
+### Added
+
+- Exports.
+
+## [1.1.0] - 2026-10-01
+
+- Imports.
+"""
+
+
+def load_script(name: str):
+    """A module of scripts/, which is not a package."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+changelog_section = load_script("changelog_section")
+
+
+def test_the_release_notes_are_the_versions_section_only():
+    assert changelog_section.section(CHANGELOG, "1.2.0") == "### Added\n\n- Exports.\n"
+    assert changelog_section.section(CHANGELOG, "1.1.0") == "- Imports.\n"
+
+
+def test_a_version_without_a_section_stops_the_release(capsys):
+    with pytest.raises(LookupError, match="CHANGELOG.md has no section for 1.3.0"):
+        changelog_section.section(CHANGELOG, "1.3.0")
+    assert changelog_section.main(["99.0.0"]) == 1  # the project's own changelog
+    captured = capsys.readouterr()
+    assert "no section for 99.0.0: add a '## [99.0.0] - <date>' heading" in captured.err
+    assert captured.out == ""
+
+
+@pytest.fixture
+def recorded(tmp_path):
+    """PATH with kubectl and gcloud stand-ins that append their arguments to a log."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.log"
+    for tool in ("kubectl", "gcloud"):
+        stand_in = bin_dir / tool
+        stand_in.write_text(f'#!/bin/sh\necho "{tool} $*" >> "{log}"\n')
+        stand_in.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "RUNNER_TEMP": str(tmp_path),
+        "IMAGE": IMAGE,
+        "DEPLOY_TARGET": "service",
+    }
+
+    def deploy(step: str, **settings: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+        log.unlink(missing_ok=True)
+        done = subprocess.run(
+            ["bash", "scripts/deploy.sh", step],
+            cwd=ROOT,
+            env={**env, **settings},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done, log.read_text().splitlines() if log.exists() else []
+
+    return deploy
+
+
+def test_kubernetes_migrates_with_the_image_then_rolls_the_deployment(recorded, tmp_path):
+    kubeconfig = base64.b64encode(b"kind: Config").decode()
+    done, _ = recorded("login", DEPLOY_PLATFORM="kubernetes", KUBECONFIG_DATA=kubeconfig)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / ".kube" / "config").read_text() == "kind: Config"
+    done, [migration] = recorded("migrate", DEPLOY_PLATFORM="kubernetes")
+    assert done.returncode == 0, done.stderr
+    assert migration.startswith("kubectl run service-migrate-")
+    assert f"--image={IMAGE}" in migration and '"command": ["flask", "db", "upgrade"]' in migration
+    assert '"secretRef": {"name": "service-env"}' in migration
+    done, calls = recorded("release", DEPLOY_PLATFORM="kubernetes")
+    assert calls == [
+        f"kubectl set image deployment/service app={IMAGE}",
+        "kubectl rollout status deployment/service --timeout=10m",
+    ]
+
+
+def test_cloud_run_migrates_with_a_job_then_deploys_the_service(recorded):
+    region = {"DEPLOY_PLATFORM": "cloudrun", "DEPLOY_REGION": "europe-west1"}
+    done, calls = recorded("login", GCP_CREDENTIALS='{"project_id": "team-prod"}', **region)
+    assert done.returncode == 0, done.stderr
+    assert calls[1] == "gcloud config set project team-prod --quiet"
+    done, calls = recorded("migrate", **region)
+    assert calls == [
+        f"gcloud run jobs update service-migrate --image={IMAGE} --region=europe-west1"
+        " --command=flask --args=db,upgrade --quiet",
+        "gcloud run jobs execute service-migrate --region=europe-west1 --wait --quiet",
+    ]
+    done, calls = recorded("release", **region)
+    assert calls == [f"gcloud run deploy service --image={IMAGE} --region=europe-west1 --quiet"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({}, "DEPLOY_PLATFORM is not set: set it to kubernetes or cloudrun"),
+        ({"DEPLOY_PLATFORM": "heroku"}, "DEPLOY_PLATFORM=heroku is not supported"),
+        ({"DEPLOY_PLATFORM": "kubernetes"}, "KUBECONFIG_DATA is empty"),
+        ({"DEPLOY_PLATFORM": "cloudrun"}, "GCP_CREDENTIALS is empty"),
+    ],
+)
+def test_a_missing_setting_stops_the_deployment_naming_it(recorded, settings, message):
+    done, calls = recorded("login", **settings)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert calls == []
