@@ -131,10 +131,11 @@ def test_the_image_command_serves_and_refuses_to_start_without_its_secret(
         text=True,
     )
     try:
-        assert ready(f"http://127.0.0.1:{port}/health/ready", server), server.stderr
+        answered = ready(f"http://127.0.0.1:{port}/health/ready", server)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        _, errors = server.communicate(timeout=30)
+    assert answered, errors[-2000:]
     without_secret = {key: value for key, value in env.items() if key != "SECRET_KEY"}
     refused = subprocess.run(
         ["gunicorn", "my_service:create_app()"],
