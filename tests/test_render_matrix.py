@@ -126,8 +126,19 @@ def test_answers_reach_the_files_they_drive(rendered):
         postgres = answers.get("postgres_version", 17)
         assert compose["services"]["db"]["image"] == f"postgres:{postgres}"
         assert "db upgrade" in " ".join(compose["services"]["migrate"]["command"])
-        app_depends = compose["services"]["app"]["depends_on"]
-        assert app_depends["migrate"]["condition"] == "service_completed_successfully"
+        app = compose["services"]["app"]
+        assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert app["depends_on"]["db"]["condition"] == "service_healthy"
+        # Development: the reloader on the mounted source, which shadows the installed copy.
+        assert app["command"][:3] == ["flask", "run", "--debug"]
+        assert app["volumes"] == ["./src:/home/app/src:ro"]
+        assert app["environment"]["PYTHONPATH"] == "/home/app/src"
+        assert "healthcheck" in app and "healthcheck" in compose["services"]["db"]
+        assert compose["services"]["seed"]["command"] == ["flask", "seed", "run"]
+        assert compose["services"]["seed"]["profiles"] == ["tools"]
+        assert list(compose["volumes"]) == ["db-data"]
+        if answers.get("cache_backend") == "redis":
+            assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     if (project / CI_FILE).exists():
         workflow = yaml.safe_load((project / CI_FILE).read_text())
         assert workflow["jobs"]["test"]["services"]["postgres"]["image"] == (

@@ -11,6 +11,9 @@
 # DEPLOY_TARGET  the Deployment (kubernetes) or service (cloudrun); the migration runs as
 #                <target>-migrate and reads its settings from the same place the service does
 # DEPLOY_REGION  the Cloud Run region
+# DEPLOY_REGISTRY  where the platform pulls ghcr.io images from, when not from ghcr.io itself
+#                (Cloud Run: an Artifact Registry remote repository of ghcr.io,
+#                <region>-docker.pkg.dev/<project>/<repository>)
 set -euo pipefail
 
 fail() {
@@ -27,6 +30,9 @@ case "$platform" in
 esac
 target=${DEPLOY_TARGET:?set DEPLOY_TARGET to the name of the service on $platform}
 image=${IMAGE:?set IMAGE to the image to deploy, by digest}
+if [[ -n ${DEPLOY_REGISTRY:-} ]]; then
+    image="${DEPLOY_REGISTRY%/}/${image#ghcr.io/}"
+fi
 
 kubernetes_login() {
     [[ -n ${KUBECONFIG_DATA:-} ]] || fail "KUBECONFIG_DATA is empty: store a base64 kubeconfig in that secret"

@@ -121,6 +121,11 @@ def test_cloud_run_migrates_with_a_job_then_deploys_the_service(recorded):
     ]
     done, calls = recorded("release", **region)
     assert calls == [f"gcloud run deploy service --image={IMAGE} --region=europe-west1 --quiet"]
+    # Cloud Run pulls through an Artifact Registry remote repository of ghcr.io.
+    mirror = "europe-west1-docker.pkg.dev/team-prod/ghcr"
+    done, calls = recorded("release", DEPLOY_REGISTRY=mirror + "/", **region)
+    mirrored = f"{mirror}/team/service@sha256:" + "a" * 64
+    assert calls == [f"gcloud run deploy service --image={mirrored} --region=europe-west1 --quiet"]
 
 
 @pytest.mark.parametrize(
