@@ -1,6 +1,7 @@
 """The named variants: each is rendered with its tasks, linted, and passes its own test suite."""
 
 import json
+import re
 import sys
 
 import pytest
@@ -36,8 +37,11 @@ def test_variant_passes_bandit_with_every_finding_explained(variant, name):
 def test_variant_passes_its_own_test_suite_on_postgresql(variant, name):
     project = variant(name)
     env = project_env(project, f"meta_{name}_test", driver(name))
-    result = run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], project, env)
+    # With coverage, as the generated CI runs it: the project's fail_under gate holds.
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--cov"]
+    result = run(command, project, env)
     assert " passed" in result.stdout and " failed" not in result.stdout
+    assert re.search(r"Required test coverage of \d+(\.\d+)?% reached", result.stdout)
 
 
 def test_default_variant_passes_its_own_suite_in_parallel(variant):
