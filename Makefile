@@ -6,7 +6,7 @@ DEMO ?= demo
 COPY := $(BIN)/copier copy --trust --defaults --vcs-ref HEAD --quiet
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-fast lint format demo example bench lock docs release clean
+.PHONY: help install test test-fast lint format demo example variant-suite bench lock docs release clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,15 @@ demo: install ## Render the default variant into demo/, install it, seed it and 
 example: install ## Re-render example/ (the default variant) from the template
 	rm -rf example
 	$(COPY) --skip-tasks . example
+
+PY ?= 3.14
+VARIANT_DIR := build/variant-py$(PY)
+variant-suite: install ## Render the default variant for Python $(PY), install it with python$(PY), run its suite
+	rm -rf $(VARIANT_DIR)
+	$(COPY) --skip-tasks -d python_version=$(PY) \
+		$(if $(filter 3.15,$(PY)),-d embedded_postgres=false) . $(VARIANT_DIR)
+	$(MAKE) -C $(VARIANT_DIR) install PYTHON=python$(PY)
+	cd $(VARIANT_DIR) && .venv/bin/python --version && .venv/bin/pytest -n 2 --cov
 
 bench: install ## Benchmarks, side by side against their baselines (see bench/); writes docs/benchmarks.md
 	PYTHONPATH=example/src:example $(BIN)/python bench/harness_isolation.py

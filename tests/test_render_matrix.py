@@ -124,7 +124,7 @@ def test_answers_reach_the_files_they_drive(rendered):
         assert f"FROM python:{python}-slim" in (project / "Dockerfile").read_text()
         compose = yaml.safe_load((project / "compose.yaml").read_text())
         postgres = answers.get("postgres_version", 17)
-        assert compose["services"]["db"]["image"] == f"postgres:{postgres}"
+        assert compose["services"]["db"]["image"].split("@")[0] == f"postgres:{postgres}"
         assert "db upgrade" in " ".join(compose["services"]["migrate"]["command"])
         app = compose["services"]["app"]
         assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
@@ -141,9 +141,10 @@ def test_answers_reach_the_files_they_drive(rendered):
             assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     if (project / CI_FILE).exists():
         workflow = yaml.safe_load((project / CI_FILE).read_text())
-        assert workflow["jobs"]["test"]["services"]["postgres"]["image"] == (
-            f"postgres:{answers.get('postgres_version', 17)}"
-        )
+        image = workflow["jobs"]["test"]["services"]["postgres"]["image"]
+        assert image.split("@")[0] == f"postgres:{answers.get('postgres_version', 17)}"
+        if answers.get("postgres_version", 17) == 17:
+            assert re.fullmatch(r"postgres:17@sha256:[0-9a-f]{64}", image)
         assert "${{ github.ref }}" in workflow["concurrency"]["group"]
         services = workflow["jobs"]["test"]["services"]
         assert ("redis" in services) is (answers.get("cache_backend") == "redis")
