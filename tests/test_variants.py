@@ -51,6 +51,13 @@ def test_default_variant_passes_its_own_suite_in_parallel(variant):
     assert " passed" in run(command, project, env).stdout
 
 
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_variant_type_checks_with_no_errors(variant, name):
+    project = variant(name)
+    result = run([str(BIN / "mypy")], project, project_env(project, "unused", driver(name)))
+    assert result.stdout.startswith("Success: no issues found")
+
+
 def test_default_variant_passes_its_pre_commit_hooks_offline(variant):
     project = variant("default")
     env = project_env(project, "unused", driver("default"))

@@ -81,6 +81,7 @@ class Config:
     def read_database(self, env: Mapping[str, str]) -> None:
         """The database, its pool, and the timeouts every connection gets."""
         configured_url = env.get(self.DATABASE_URL_VARIABLE)
+        self.SQLALCHEMY_DATABASE_URI: str | None
         if configured_url:
             self.SQLALCHEMY_DATABASE_URI = database_url(configured_url, self.DATABASE_URL_VARIABLE)
         else:

@@ -78,7 +78,9 @@ def register_hardening(app: Flask) -> None:
         )
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     limiter.init_app(app)
     limiter.exempt(health.bp)  # probes must never be turned away
     app.register_error_handler(RateLimitExceeded, too_many_requests)

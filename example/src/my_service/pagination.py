@@ -74,7 +74,7 @@ class ListArguments(Schema):
 class Keyset:
     """The order of a list, and how to ask for the rows after a given one."""
 
-    def __init__(self, model: type, sort: str) -> None:
+    def __init__(self, model: type[Any], sort: str) -> None:
         self.sort = sort
         self.descending = sort.startswith("-")
         self.column: InstrumentedAttribute = getattr(model, sort.lstrip("-"))
@@ -140,11 +140,17 @@ class Keyset:
 
 def next_link(next_cursor: str) -> str:
     """The URL of the next page: this request's, with the cursor moved on."""
-    arguments = {**request.args.to_dict(), "cursor": next_cursor}
-    return url_for(request.endpoint, **(request.view_args or {}), **arguments)
+    values: dict[str, Any] = {
+        **(request.view_args or {}),
+        **request.args.to_dict(),
+        "cursor": next_cursor,
+    }
+    return url_for(request.endpoint or "", **values)
 
 
-def paginate(query: Select, model: type, arguments: dict) -> tuple[list, int, dict]:
+def paginate(
+    query: Select, model: type[Any], arguments: dict
+) -> tuple[list[Any], int, dict[str, str]]:
     """One page of `query` in the requested order, with its pagination headers.
 
     It reads one row more than the page holds, to know whether another page follows.
@@ -155,7 +161,7 @@ def paginate(query: Select, model: type, arguments: dict) -> tuple[list, int, di
         query = query.where(keyset.after(*keyset.position(arguments["cursor"])))
     size = arguments["page_size"]
     rows = db.session.scalars(query.order_by(*keyset.order()).limit(size + 1)).all()
-    page, more = rows[:size], len(rows) > size
+    page, more = list(rows[:size]), len(rows) > size
     next_cursor = keyset.cursor(page[-1]) if more else None
     pagination: dict[str, Any] = {"page_size": size, "next_cursor": next_cursor}
     if arguments.get("total"):

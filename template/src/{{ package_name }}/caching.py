@@ -22,12 +22,13 @@ import functools
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import Any
 
 from flask import Flask, Response, current_app, has_app_context, request
 from sqlalchemy import BigInteger, Column, Engine, String, Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, scoped_session
 
 from .auth.policies import current_caller
 from .database.events import listen_once
@@ -77,7 +78,7 @@ class DatabaseGenerations:
     def current(self, tables: tuple[str, ...]) -> list[int]:
         """The generation of each table, read in the request's transaction."""
         query = select(cache_generations).where(cache_generations.c.table_name.in_(tables))
-        found = dict(db.session.execute(query).all())
+        found = {row.table_name: row.generation for row in db.session.execute(query)}
         return [found.get(table, 0) for table in tables]
 
     def bump(self, session: Session, tables: list[str]) -> None:
@@ -106,9 +107,9 @@ def generation_store() -> CacheGenerations | DatabaseGenerations | None:
     return current_app.extensions["cache_generations"]
 
 
-def generations(tables: tuple[str, ...]) -> str:
+def generations(store: CacheGenerations | DatabaseGenerations, tables: tuple[str, ...]) -> str:
     """The current generation of each table, as one key part."""
-    return ".".join(str(value) for value in generation_store().current(tables))
+    return ".".join(str(value) for value in store.current(tables))
 
 
 def referencing(tables: set[str]) -> set[str]:
@@ -131,12 +132,13 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            if generation_store() is None:
+            store = generation_store()
+            if store is None:
                 return view(*args, **kwargs)
             try:
                 # Keyed by what the caller may see, so no page is served to someone else.
                 scope = current_caller().scope
-                key = f"view:{scope}:{generations(tables)}:{request.full_path}"
+                key = f"view:{scope}:{generations(store, tables)}:{request.full_path}"
                 hit = cache.get(key)
             except NOT_THE_CACHE:
                 raise
@@ -162,7 +164,7 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
     return decorate
 
 
-def note_written(session: Session, *tables: str) -> None:
+def note_written(session: Session | scoped_session[Any], *tables: str) -> None:
     """Record writes the session cannot see itself (COPY, raw SQL), to invalidate on commit."""
     session.info.setdefault(WRITTEN, set()).update(tables)
 
@@ -179,17 +181,18 @@ def remember_written_tables(session: Session, _flush: UOWTransaction) -> None:
 def remember_bulk_writes(state: ORMExecuteState) -> None:
     """Note the table of a bulk INSERT, UPDATE or DELETE run through the session."""
     if state.is_insert or state.is_update or state.is_delete:
-        note_written(state.session, state.statement.table.name)
+        note_written(state.session, state.statement.table.name)  # type: ignore[attr-defined]
 
 
 def invalidate_written_tables(session: Session) -> None:
     """Give every table the transaction wrote to (and those referencing it) a new generation."""
     written = session.info.pop(WRITTEN, set())
-    if not written or not has_app_context() or generation_store() is None:
+    store = generation_store() if written and has_app_context() else None
+    if store is None:
         return
     tables = sorted(referencing(written))
     try:
-        generation_store().bump(session, tables)
+        store.bump(session, tables)
     except Warning:
         raise
     except Exception as error:  # the commit stands; say how long reads may lag behind it

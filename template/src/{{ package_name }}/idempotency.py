@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import Conflict, UnprocessableEntity
 
 from .auth.policies import current_caller
-from .extensions import db
+from .extensions import Model, db
 
 HEADER = "Idempotency-Key"
 VALID_KEY = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, no spaces
@@ -39,7 +39,7 @@ PARAMETER = {
 }
 
 
-class IdempotencyKey(db.Model):
+class IdempotencyKey(Model):
     """A key a caller sent with a write, and the answer that write got."""
 
     __tablename__ = "idempotency_keys"

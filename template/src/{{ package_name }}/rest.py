@@ -1,10 +1,14 @@
 """The REST API's shared parts: input fields, the id converter, lookups and updates."""
 
+from typing import Any, TypeVar
+
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db
+
+Model = TypeVar("Model")
 
 # PostgreSQL's BIGINT: larger ids cannot exist, so they are refused as input.
 MAX_ID = 2**63 - 1
@@ -49,7 +53,7 @@ class Id(fields.Integer):
         super().__init__(strict=strict, **with_validators([validate.Range(1, MAX_ID)], kwargs))
 
 
-def get_or_404(model: type, id_: int):
+def get_or_404(model: type[Any], id_: int) -> Any:
     """The row with this id, or 404.
 
     A query rather than the identity map, so a soft-deleted row stays hidden.
@@ -57,7 +61,7 @@ def get_or_404(model: type, id_: int):
     return db.first_or_404(select(model).where(model.id == id_))
 
 
-def assign(instance: object, data: dict) -> object:
+def assign(instance: Model, data: dict) -> Model:
     """Copy validated input onto a model, attribute by attribute (so validators run)."""
     for name, value in data.items():
         setattr(instance, name, value)

@@ -6,10 +6,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Identity, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class Credential(db.Model):
+class Credential(Model):
     """A user's password (hashed), and the session version every token of theirs carries."""
 
     __tablename__ = "credentials"
@@ -23,7 +23,7 @@ class Credential(db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class RefreshToken(db.Model):
+class RefreshToken(Model):
     """A refresh token issued: good for one refresh (which issues the next), unless revoked."""
 
     __tablename__ = "refresh_tokens"
@@ -37,7 +37,7 @@ class RefreshToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A password-reset token mailed to a user: stored hashed, good once, until it expires."""
 
     __tablename__ = "password_resets"

@@ -36,7 +36,7 @@ def access(policy: Policy) -> Callable[[F], F]:
     """Declare who may call an operation (a MethodView method or a view function)."""
 
     def declare(view: F) -> F:
-        view.access_policy = policy
+        view.access_policy = policy  # type: ignore[attr-defined]  # read by the access check
         return view
 
     return declare

@@ -94,9 +94,10 @@ class SignIn(MethodView):
         """
         user, credential = account_by_email(data["email"])
         password_hash = credential.password_hash if credential else None
-        if not verify_password(password_hash, data["password"]) or not user.is_active:
+        verified = verify_password(password_hash, data["password"])
+        if not verified or user is None or credential is None or not user.is_active:
             raise TokenRefused("sign_in_failed", "The email or the password is wrong.")
-        if needs_rehash(password_hash):
+        if needs_rehash(credential.password_hash):
             credential.password_hash = hash_password(data["password"])
         tokens = issue_tokens(user, credential)
         db.session.commit()
@@ -151,7 +152,7 @@ class SignOut(MethodView):
 
         Every access and refresh token of the account stops working.
         """
-        end_sessions(current_caller().user_id)
+        end_sessions(current_caller().signed_in.id)
         db.session.commit()
 
 
@@ -169,7 +170,7 @@ class PasswordChange(MethodView):
         The current password must be right (422 otherwise). Every session of the account
         ends, this one included: sign in again with the new password.
         """
-        user = current_caller().user
+        user = current_caller().signed_in
         credential = db.session.get(Credential, user.id)
         password_hash = credential.password_hash if credential else None
         if not verify_password(password_hash, data["current_password"]):
@@ -235,10 +236,11 @@ class PasswordResetConfirm(MethodView):
         )
         reset = db.session.scalar(query)
         now = datetime.now(UTC)
-        usable = reset is not None and reset.used_at is None and reset.expires_at > now
+        if reset is not None and (reset.used_at is not None or reset.expires_at <= now):
+            reset = None  # used or expired: as good as unknown
         # A query rather than the identity map, so a deleted user stays hidden.
-        user = db.session.scalar(select(User).where(User.id == reset.user_id)) if usable else None
-        if user is None or not user.is_active:
+        user = db.session.scalar(select(User).where(User.id == reset.user_id)) if reset else None
+        if reset is None or user is None or not user.is_active:
             raise ModelValidationError("token", "is unknown, used or expired: ask for a new one")
         reset.used_at = now
         set_password(user, db.session.get(Credential, user.id), data["new_password"])

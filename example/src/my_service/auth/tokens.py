@@ -63,7 +63,7 @@ def name_the_key(_identity: str) -> dict:
 @jwt.decode_key_loader
 def key_for(header: dict, _payload: dict) -> str:
     """The key the token names (the header is unverified: it only picks the key to check)."""
-    return signing_keys().get(header.get("kid"), UNKNOWN_KEY)
+    return signing_keys().get(header.get("kid") or "", UNKNOWN_KEY)
 
 
 def load_account(subject: str) -> tuple[User, Credential] | None:
@@ -186,7 +186,7 @@ def end_sessions_of_disabled_users(session: Session, _flush: UOWTransaction, _in
     for user in session.dirty:
         if not isinstance(user, User):
             continue
-        state = inspect(user).attrs
+        state = inspect(user, raiseerr=True).attrs
         deactivated = state.is_active.history.has_changes() and not user.is_active
         deleted = state.deleted_at.history.has_changes() and user.deleted_at is not None
         if deactivated or deleted:

@@ -58,7 +58,7 @@ def constrained_field(error: IntegrityError, metadata: MetaData) -> str | None:
     name = getattr(diagnostics, "constraint_name", None)
     for table in metadata.tables.values():
         for item in [*table.constraints, *table.indexes]:
-            if item.name == name:
+            if getattr(item, "name", None) == name:
                 columns = [column.name for column in getattr(item, "columns", [])]
                 return item.info.get("field") or (columns[-1] if columns else None)
     return None

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship, validates
 
 from ..database.mixins import SoftDeleteMixin, TimestampMixin
-from ..extensions import db
+from ..extensions import Model
 from ..validation import NAME_LENGTH, DomainRuleError, ModelValidationError, clean_text
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:SLUG_LENGTH] or "project"
 
 
-class Project(TimestampMixin, SoftDeleteMixin, db.Model):
+class Project(TimestampMixin, SoftDeleteMixin, Model):
     """A group of tasks owned by one user; its slug is unique among that owner's projects."""
 
     __tablename__ = "projects"

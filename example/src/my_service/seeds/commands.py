@@ -8,6 +8,7 @@ from ..cli import DatabaseCommands
 from . import runner
 from .loading import SeedError, read_sets
 
+fake_command: click.Command | None
 try:
     from .fake import fake_command
 except ModuleNotFoundError as error:

@@ -11,6 +11,7 @@ import random
 import secrets
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 import click
 from faker import Faker
@@ -32,7 +33,7 @@ def has_fake_data() -> bool:
     return bool(db.session.scalar(select(fake_user)))
 
 
-def insert_rows(model: type, rows: list[dict]) -> list[int]:
+def insert_rows(model: type[Any], rows: list[dict]) -> list[int]:
     """Insert rows in one statement and return their ids."""
     if not rows:
         return []
@@ -80,7 +81,7 @@ def copy_rows(table: str, columns: str, rows: Iterable[tuple]) -> None:
     csv.writer(buffer).writerows(rows)
     statement = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)"
     note_written(db.session, table)
-    raw = db.session.connection().connection.dbapi_connection
+    raw: Any = db.session.connection().connection.dbapi_connection
     buffer.seek(0)
     with raw.cursor() as cursor:
         cursor.copy_expert(statement, buffer)

@@ -86,8 +86,9 @@ def check_record(path: Path, kind: str, index: int, record: dict) -> dict:
     try:
         return KINDS[kind].schema().load(record)
     except ValidationError as error:
+        messages = error.normalized_messages()
         problems = "; ".join(
-            f"{field}: {' '.join(messages)}" for field, messages in sorted(error.messages.items())
+            f"{field}: {' '.join(texts)}" for field, texts in sorted(messages.items())
         )
         raise SeedError(f"{path.name}: {kind}[{index}]: {problems}") from None
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database.mixins import SoftDeleteMixin, TimestampMixin
-from ..extensions import db
+from ..extensions import Model
 from ..tags.models import task_tags
 from ..validation import NAME_LENGTH, ModelValidationError, clean_text
 
@@ -39,7 +39,7 @@ class Status(enum.StrEnum):
     DONE = "done"
 
 
-class Task(TimestampMixin, SoftDeleteMixin, db.Model):
+class Task(TimestampMixin, SoftDeleteMixin, Model):
     """A piece of work in a project, optionally assigned to a user."""
 
     __tablename__ = "tasks"

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, Enum, Identity, Index, String, func, tru
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database.mixins import SoftDeleteMixin, TimestampMixin
-from ..extensions import db
+from ..extensions import Model
 from ..validation import EMAIL_LENGTH, NAME_LENGTH, clean_email, clean_text
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class User(TimestampMixin, SoftDeleteMixin, db.Model):
+class User(TimestampMixin, SoftDeleteMixin, Model):
     """A person with an account; the email is unique among live accounts, whatever its case."""
 
     __tablename__ = "users"

@@ -88,7 +88,7 @@ class Me(MethodView):
 
         Whoever the access token speaks for.
         """
-        return current_caller().user
+        return current_caller().signed_in
 
 
 @blp.route("/<id:user_id>")

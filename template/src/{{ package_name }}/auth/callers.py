@@ -20,6 +20,13 @@ class Caller:
         return self.user.id if self.user is not None else None
 
     @property
+    def signed_in(self) -> "User":
+        """The caller's user, where the operation's access policy admits users only."""
+        if self.user is None:
+            raise LookupError("no signed-in user: the operation's access policy must require one")
+        return self.user
+
+    @property
     def scope(self) -> str:
         """What the caller may see, as a cache key part: one per member, one for admins."""
         if self.is_admin:

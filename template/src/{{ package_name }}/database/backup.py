@@ -52,7 +52,7 @@ def tool_major_version(program: Path) -> int | None:
 
 def find_tool(name: str, server_major: int) -> Path:
     """The client program matching the server's major version, or the closest newer one."""
-    found = {}
+    found: dict[int, Path] = {}
     for folder in candidate_bin_dirs():
         program = folder / name
         major = tool_major_version(program) if program.exists() else None

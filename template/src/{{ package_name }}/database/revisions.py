@@ -39,8 +39,9 @@ def order_tables(container: ops.OpContainer) -> None:
     order = creation_order(changed)
     if dropping:
         order.reverse()
-    groups = {name: [] for name in order}
-    rest, position = [], None
+    groups: dict[str, list[ops.MigrateOperation]] = {name: [] for name in order}
+    rest: list[ops.MigrateOperation] = []
+    position: int | None = None
     for op in container.ops:
         name = getattr(op, "table_name", None)
         if name in groups:

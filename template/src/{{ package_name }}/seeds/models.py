@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import Identity, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class SeedRecord(db.Model):
+class SeedRecord(Model):
     """One applied seed set: its id, the checksum of its file, and when."""
 
     __tablename__ = "seed_history"

@@ -6,7 +6,7 @@ from sqlalchemy import Column, ForeignKey, Identity, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..database.mixins import TimestampMixin
-from ..extensions import db
+from ..extensions import Model, db
 from ..validation import clean_text
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ task_tags = Table(
 )
 
 
-class Tag(TimestampMixin, db.Model):
+class Tag(TimestampMixin, Model):
     """A label, stored in lower case so that "Bug" and "bug" are one tag."""
 
     __tablename__ = "tags"
