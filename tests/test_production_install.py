@@ -11,13 +11,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from tests.support import SERVER_URL, run
 
-pytestmark = pytest.mark.slow
+# One worker runs both, so they share the installed environment.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("production-install")]
 
 SMOKE = """
 from my_service import create_app
@@ -35,6 +37,24 @@ print("smoke ok")
 """
 
 
+@pytest.fixture(scope="module")
+def installed(variant, tmp_path_factory) -> tuple[Path, Path]:
+    """The default variant and a virtual environment holding what its image holds: the
+    hash-checked runtime pins and the package, nothing else."""
+    project = variant("default")
+    venv = tmp_path_factory.mktemp("production") / "venv"
+    run([sys.executable, "-m", "venv", str(venv)], venv.parent)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    # As the Dockerfile installs them: every pin hash-checked.
+    run(
+        [*pip, "--require-hashes", "-r", str(project / "requirements.txt")],
+        venv.parent,
+        timeout=900,
+    )
+    run([*pip, "--no-deps", str(project)], venv.parent, timeout=900)
+    return project, venv
+
+
 @pytest.fixture
 def production_env(tmp_path) -> dict[str, str]:
     url = make_url(SERVER_URL).set(drivername="postgresql+psycopg2", database="meta_production")
@@ -50,15 +70,9 @@ def production_env(tmp_path) -> dict[str, str]:
 
 
 def test_the_installed_package_migrates_seeds_and_serves_from_anywhere(
-    variant, tmp_path, production_env
+    installed, tmp_path, production_env
 ):
-    project = variant("default")
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", str(venv)], tmp_path)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    # As the Dockerfile installs them: every pin hash-checked.
-    run([*pip, "--require-hashes", "-r", str(project / "requirements.txt")], tmp_path, timeout=900)
-    run([*pip, "--no-deps", str(project)], tmp_path, timeout=900)
+    _, venv = installed
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     flask = [str(venv / "bin" / "flask"), "--app", "my_service"]
@@ -90,7 +104,7 @@ def test_the_installed_package_migrates_seeds_and_serves_from_anywhere(
 
 
 def test_the_image_command_serves_and_refuses_to_start_without_its_secret(
-    variant, tmp_path, production_env
+    installed, tmp_path, production_env
 ):
     """What the generated workflow's image job checks in Docker, checked here without Docker.
 
@@ -99,15 +113,10 @@ def test_the_image_command_serves_and_refuses_to_start_without_its_secret(
     ran through `flask` with no --app, and without SECRET_KEY the server exits non-zero
     with a message naming it.
     """
-    project = variant("default")
+    project, venv = installed
     dockerfile = (project / "Dockerfile").read_text()
     assert 'CMD ["gunicorn", "my_service:create_app()"]' in dockerfile
     assert "FLASK_APP=my_service" in dockerfile
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", str(venv)], tmp_path)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    run([*pip, "--require-hashes", "-r", str(project / "requirements.txt")], tmp_path, timeout=900)
-    run([*pip, "--no-deps", str(project)], tmp_path, timeout=900)
     home = tmp_path / "home"
     home.mkdir()
     shutil.copy(project / "gunicorn.conf.py", home)

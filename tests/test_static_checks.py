@@ -91,7 +91,9 @@ def test_variant_base_image_is_pinned_by_digest_where_one_is_recorded(rendered, 
 
 
 def test_every_offered_python_but_the_newest_has_a_recorded_base_image_digest():
-    recorded = re.findall(r'"(3\.\d+)": "[0-9a-f]{64}"', (ROOT / "includes/base_images.jinja").read_text())
+    recorded = re.findall(
+        r'"(3\.\d+)": "[0-9a-f]{64}"', (ROOT / "includes/base_images.jinja").read_text()
+    )
     offered = yaml.safe_load((ROOT / "copier.yml").read_text())["python_version"]["choices"]
     assert sorted(recorded) == [version for version in offered if version != "3.15"]
 
@@ -121,7 +123,9 @@ def wheels_only(project: Path, python: str) -> None:
         run(command, project)
 
 
-@pytest.mark.parametrize("name", sorted(VARIANTS))
+# default and alt hold every pin between them (both drivers, every auth and cache choice
+# that adds a package but "none"); minimal is checked on 3.15 below.
+@pytest.mark.parametrize("name", ["default", "alt"])
 def test_every_pin_installs_from_wheels_on_the_default_python(rendered, name):
     default = yaml.safe_load((ROOT / "copier.yml").read_text())["python_version"]["default"]
     wheels_only(rendered[name], default)
