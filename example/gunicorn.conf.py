@@ -5,11 +5,25 @@ the environment; docs/deployment.md sizes workers and threads against the databa
 connections."""
 
 import os
+import tempfile
+from pathlib import Path
 
-from gunicorn.glogging import Logger
-from pythonjsonlogger.json import JsonFormatter
+# Metrics from every worker: each writes its samples to files in this folder and a scrape
+# adds them up (prometheus_client's multiprocess mode). It must be set before the service's
+# modules load, and hold nothing from an earlier start.
+IN_MEMORY = "/dev/shm" if os.path.isdir("/dev/shm") else None  # nosec B108
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+        stale.unlink()
+else:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-", dir=IN_MEMORY)
 
-from my_service.logging import JSON_FIELDS, JSON_RENAMES
+from gunicorn.glogging import Logger  # noqa: E402
+from prometheus_client import CollectorRegistry, multiprocess, start_http_server  # noqa: E402
+from pythonjsonlogger.json import JsonFormatter  # noqa: E402
+
+from my_service.config import load_config  # noqa: E402
+from my_service.logging import JSON_FIELDS, JSON_RENAMES  # noqa: E402
 
 
 def setting(name: str, default: int) -> int:
@@ -26,7 +40,7 @@ timeout = setting("GUNICORN_TIMEOUT", 60)
 graceful_timeout = setting("GUNICORN_GRACEFUL_TIMEOUT", 25)
 keepalive = setting("GUNICORN_KEEPALIVE", 5)  # behind a load balancer that reuses connections
 # Workers' heartbeat files in memory: a slow container disk cannot stall them.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # nosec B108
+worker_tmp_dir = IN_MEMORY
 control_socket_disable = True  # nothing here uses gunicorn's control socket
 accesslog = "-"
 errorlog = "-"
@@ -66,3 +80,18 @@ class JsonAccessLogger(Logger):
 
 
 logger_class = JsonAccessLogger
+
+
+def when_ready(server) -> None:
+    """With METRICS_ACCESS=port, serve every worker's metrics from this process."""
+    config = load_config()
+    if config.METRICS_ACCESS == "port":
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        start_http_server(config.METRICS_PORT, registry=registry)
+        server.log.info("Metrics on port %s (/metrics)", config.METRICS_PORT)
+
+
+def child_exit(server, worker) -> None:
+    """A worker is gone: its gauges stop counting (its counters stay in the totals)."""
+    multiprocess.mark_process_dead(worker.pid)

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import URL
 
 from my_service import create_app
@@ -175,3 +175,18 @@ def test_production_refuses_to_destroy_a_database_unless_it_is_named(
     wrong = invoke(scratch, "dbtools", *command, "--yes", "--production-database", "other")
     assert wrong.exit_code == 1
     assert admin.database_exists(url)
+
+
+def test_stats_says_how_to_turn_on_statement_statistics_where_they_are_off(migrated):
+    # The test database has no pg_stat_statements; tests/topology/test_statement_stats.py
+    # runs the command on a server that loads it.
+    with migrated.app_context():
+        installed = db.session.scalar(
+            text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'")
+        )
+    assert installed == 0
+    result = invoke(migrated, "dbtools", "stats")
+    assert result.exit_code == 1
+    assert "pg_stat_statements is not installed in this database" in result.output
+    assert "shared_preload_libraries" in result.output
+    assert "CREATE EXTENSION pg_stat_statements" in result.output

@@ -18,6 +18,7 @@ from .errors import register_error_handlers
 from .extensions import api, db, migrate
 from .hardening import register_hardening
 from .logging import configure_logging
+from .metrics import register_metrics
 from .monitoring import register_monitoring
 from .projects.routes import blp as projects_api
 from .request_id import register_request_id
@@ -43,6 +44,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_caching(app)
     register_request_id(app)
     register_monitoring(app)
+    register_metrics(app)
     register_hardening(app)
     register_auth(app)
     register_blueprints(app)

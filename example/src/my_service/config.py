@@ -17,6 +17,7 @@ from typing import Any
 from .settings import (
     DRIVER,
     ConfigurationError,
+    choice,
     database_url,
     integer,
     strong_secret,
@@ -72,6 +73,7 @@ class Config:
         self.read_database(env)
         self.read_cache(env)
         self.read_http(env)
+        self.read_metrics(env)
         self.read_auth(env)
 
     def secret(self, env: Mapping[str, str], name: str) -> str | None:
@@ -127,6 +129,16 @@ class Config:
         self.CACHE_DEFAULT_TIMEOUT = integer(env, "CACHE_DEFAULT_TIMEOUT", 300)
         self.CACHE_KEY_PREFIX = env.get("CACHE_KEY_PREFIX", "my_service:")
         self.CACHE_NO_NULL_WARNING = True  # NullCache is a deliberate choice, not a mistake
+
+    def read_metrics(self, env: Mapping[str, str]) -> None:
+        """Who may read the Prometheus metrics (metrics.py, docs/security.md)."""
+        # port: gunicorn's master serves them on METRICS_PORT; token: /metrics on the
+        # service's port, to a bearer of METRICS_TOKEN (a secret like the others); off.
+        self.METRICS_ACCESS = choice(env, "METRICS_ACCESS", ("port", "token", "off"), "port")
+        self.METRICS_PORT = integer(env, "METRICS_PORT", 9100)
+        self.METRICS_TOKEN = (
+            self.secret(env, "METRICS_TOKEN") if self.METRICS_ACCESS == "token" else None
+        )
 
     def read_http(self, env: Mapping[str, str]) -> None:
         """Request limits, response headers, CORS, the proxy in front, rate limits."""

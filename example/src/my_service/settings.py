@@ -29,6 +29,14 @@ class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message names it and the fix."""
 
 
+def choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    """One word of a fixed set (any case)."""
+    raw = (env.get(name) or default).strip().lower()
+    if raw not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
 def integer(env: Mapping[str, str], name: str, default: int) -> int:
     """A whole number of 0 or more."""
     raw = env.get(name)

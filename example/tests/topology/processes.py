@@ -64,13 +64,26 @@ def listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def postgres_program(name: str) -> Path:
-    """A PostgreSQL server program (initdb, pg_ctl) that the server's user can run."""
+def postgres_program(name: str, library: str | None = None) -> Path:
+    """A PostgreSQL server program (initdb, pg_ctl) that the server's user can run, from an
+    installation that has `library` (an extension's shared library), if one is named."""
     for folder in candidate_bin_dirs():
         program = folder / name
-        if program.exists() and runs(program):
+        if program.exists() and runs(program) and (library is None or has(folder, library)):
             return program
-    raise FileNotFoundError(f"{name} not found: install the PostgreSQL server or set PG_BIN_DIR")
+    where = f" with the {library} library (postgresql-contrib)" if library else ""
+    raise FileNotFoundError(
+        f"{name} not found: install the PostgreSQL server{where} or set PG_BIN_DIR"
+    )
+
+
+def has(bin_dir: Path, library: str) -> bool:
+    """Whether the installation of `bin_dir` has the shared library `library`."""
+    pg_config = bin_dir / "pg_config"
+    if not pg_config.exists():
+        return False
+    found = subprocess.run([pg_config, "--pkglibdir"], capture_output=True, text=True, check=False)
+    return (Path(found.stdout.strip()) / f"{library}.so").exists()
 
 
 @functools.cache
@@ -86,12 +99,15 @@ def runs(program: Path) -> bool:
 class ThrowawayPostgres:
     """A PostgreSQL server of the test's own, which the test may stop and start at will."""
 
-    def __init__(self) -> None:
+    def __init__(self, preload: str | None = None) -> None:
+        """`preload`: a library the server loads at start (shared_preload_libraries)."""
         self.folder = own_folder("throwaway-postgres-")
         self.data = self.folder / "data"
         self.port = free_port()
-        self.run(postgres_program("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres")
-        settings = {
+        self.library = preload
+        self.run(self.program("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres")
+        settings: dict[str, str | int] = {
+            **({"shared_preload_libraries": f"'{preload}'"} if preload else {}),
             "listen_addresses": "'127.0.0.1'",
             "port": self.port,
             "unix_socket_directories": f"'{self.data}'",
@@ -100,6 +116,10 @@ class ThrowawayPostgres:
         }
         with (self.data / "postgresql.auto.conf").open("a") as conf:
             conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
+
+    def program(self, name: str) -> Path:
+        """A program of an installation that has the library this server preloads."""
+        return postgres_program(name, self.library)
 
     def run(self, *command) -> None:
         """Run a PostgreSQL program as the server's user."""
@@ -114,11 +134,11 @@ class ThrowawayPostgres:
     def start(self) -> None:
         """Start the server (again) on its port, and wait until it takes connections."""
         log = self.folder / "server.log"
-        self.run(postgres_program("pg_ctl"), "start", "-w", "-D", self.data, "-l", log)
+        self.run(self.program("pg_ctl"), "start", "-w", "-D", self.data, "-l", log)
 
     def stop(self, mode: str = "fast") -> None:
         """Stop it: fast (clients are cut off) or immediate (as in a crash)."""
-        self.run(postgres_program("pg_ctl"), "stop", "-w", "-m", mode, "-D", self.data)
+        self.run(self.program("pg_ctl"), "stop", "-w", "-m", mode, "-D", self.data)
 
     def url(self, database: str = "postgres") -> str:
         """Its address for the app's driver."""
@@ -127,7 +147,7 @@ class ThrowawayPostgres:
     def close(self) -> None:
         """Stop it if it runs, and remove its files."""
         subprocess.run(
-            [postgres_program("pg_ctl"), "stop", "-m", "immediate", "-D", self.data],
+            [self.program("pg_ctl"), "stop", "-m", "immediate", "-D", self.data],
             capture_output=True,
             check=False,
             **unprivileged(),
@@ -188,6 +208,10 @@ class Gunicorn:
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # METRICS_ACCESS=port (the default): the master serves every worker's metrics here.
+        self.metrics_port = free_port()
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        env = {"METRICS_PORT": str(self.metrics_port), **env}
         self.folder = Path(tempfile.mkdtemp(prefix="gunicorn-"))
         # The settings the image runs with, on a port and a log file of this server's own.
         command = [sys.executable, "-m", "gunicorn", "--config", str(CONFIG)]
@@ -222,6 +246,23 @@ class Gunicorn:
     def worker_pids(self) -> set[int]:
         """The workers that served requests, from the access log."""
         return {line["pid"] for line in self.access_log()}
+
+    def live_worker_pids(self) -> set[int]:
+        """The master's child processes now: its workers."""
+        children = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            if int(fields[1]) == self.process.pid:
+                children.add(int(stat.parent.name))
+        return children
+
+    def kill_worker(self, pid: int) -> None:
+        """Kill one worker outright; the master starts another."""
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: pid not in self.live_worker_pids(), f"worker {pid} gone", 10)
 
     def close(self) -> None:
         """Stop it (its workers finish their requests first) and remove its files."""

@@ -33,6 +33,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, scoped_sess
 from .auth.policies import current_caller
 from .database.events import listen_once
 from .extensions import cache, db
+from .metrics import CACHE_READS
 
 WRITTEN = "cache_tables_written"
 
@@ -144,10 +145,13 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
                 raise
             except Exception as error:  # any backend failure: answer without the cache
                 logger.warning("Cache unavailable, reading from the database: %r", error)
+                CACHE_READS.labels("error").inc()
                 return view(*args, **kwargs)
             if hit is not None:
+                CACHE_READS.labels("hit").inc()
                 body, status, headers = hit
                 return Response(body, status=status, headers=headers)
+            CACHE_READS.labels("miss").inc()
             response = current_app.make_response(view(*args, **kwargs))
             if response.status_code == HTTPStatus.OK:
                 entry = (response.get_data(), HTTPStatus.OK, list(response.headers))

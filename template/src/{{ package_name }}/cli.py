@@ -139,6 +139,24 @@ def unused_indexes() -> None:
         click.echo(f"{row.table}.{row.index}: {row.index_bytes} bytes, never scanned")
 
 
+@dbtools.command("stats")
+@click.option("--limit", default=10, show_default=True, help="How many statements to list.")
+def stats(limit: int) -> None:
+    """List the statements with the highest mean time, from pg_stat_statements."""
+    try:
+        rows = maintenance.slowest_statements(db.engine, limit)
+    except maintenance.StatisticsUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    if not rows:
+        click.echo("No statements recorded since the statistics were reset.")
+    for row in rows:
+        query = " ".join(row.query.split())
+        click.echo(
+            f"{row.mean_ms:10.2f} ms mean {row.calls:8d} calls {row.total_ms:12.1f} ms total  "
+            f"{query[:200]}"
+        )
+
+
 @dbtools.command("erd")
 @click.option(
     "--write",

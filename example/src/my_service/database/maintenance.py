@@ -1,6 +1,8 @@
-"""Routine upkeep: VACUUM ANALYZE, table and index sizes, indexes nobody uses."""
+"""Routine upkeep: VACUUM ANALYZE, table and index sizes, indexes nobody uses, and the
+slowest statements (pg_stat_statements)."""
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 TABLE_SIZES = text("""
     SELECT c.relname AS table,
@@ -23,6 +25,44 @@ UNUSED_INDEXES = text("""
       AND s.schemaname = current_schema()
     ORDER BY pg_relation_size(s.indexrelid) DESC, s.indexrelname
     """)
+
+
+SLOWEST_STATEMENTS = text("""
+    SELECT calls, mean_exec_time AS mean_ms, total_exec_time AS total_ms, rows, query
+    FROM pg_stat_statements
+    WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    ORDER BY mean_exec_time DESC
+    LIMIT :limit
+    """)
+
+ENABLE_STATEMENT_STATISTICS = (
+    "add pg_stat_statements to shared_preload_libraries (postgresql.conf, or your provider's "
+    "parameter group), restart the server, then run CREATE EXTENSION pg_stat_statements; "
+    "in this database"
+)
+
+
+class StatisticsUnavailable(RuntimeError):
+    """pg_stat_statements cannot answer; the message says how to turn it on."""
+
+
+def slowest_statements(engine: Engine, limit: int = 10) -> list:
+    """The statements with the highest mean time since statistics were reset."""
+    with engine.connect() as connection:
+        installed = connection.scalar(
+            text("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'")
+        )
+        if not installed:
+            raise StatisticsUnavailable(
+                "pg_stat_statements is not installed in this database: "
+                + ENABLE_STATEMENT_STATISTICS
+            )
+        try:
+            return list(connection.execute(SLOWEST_STATEMENTS, {"limit": limit}))
+        except DBAPIError as error:  # created, but the server did not load the library
+            raise StatisticsUnavailable(
+                f"pg_stat_statements is installed but not loaded: {ENABLE_STATEMENT_STATISTICS}"
+            ) from error
 
 
 def vacuum_analyze(engine: Engine, table: str | None = None) -> None:

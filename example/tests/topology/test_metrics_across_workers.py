@@ -1,0 +1,60 @@
+"""Prometheus metrics under gunicorn, as the image serves them: every worker counts its own
+requests in prometheus_client's multiprocess files, and one scrape of the master's metrics
+port adds them up."""
+
+import urllib.request
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from .load import call, run
+from .processes import wait_for
+
+pytestmark = pytest.mark.topology
+
+LIVE = {"method": "GET", "endpoint": "/health/live", "status": "2xx"}
+
+
+def scrape(url: str) -> dict[tuple[str, frozenset], float]:
+    """Every sample of a scrape, by name and labels."""
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (a local URL)
+        text = response.read().decode()
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(samples: dict, name: str, **labels: str) -> float:
+    """One sample's value, 0 when the series does not exist yet."""
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def test_the_request_count_adds_up_over_the_workers(serve, service_database):
+    server = serve(service_database, workers=2)
+    timed = {"method": "GET", "endpoint": "/health/live"}
+    before = scrape(server.metrics_url)
+    outcomes = run(6, lambda client, n: call(server.url, "GET", "/health/live"), rounds=20)
+    assert [outcome.status for outcome in outcomes] == [200] * 120
+    # Both workers answered some of them, so the total is a sum over processes.
+    wait_for(lambda: len(server.access_log()) >= 120, "every access line", 10)
+    assert len(server.worker_pids()) == 2
+    after = scrape(server.metrics_url)
+    for name, labels in [
+        ("http_requests_total", LIVE),
+        ("http_request_duration_seconds_count", timed),
+    ]:
+        assert value(after, name, **labels) - value(before, name, **labels) == 120, name
+
+
+def test_a_restarted_worker_keeps_its_predecessors_counts(serve, service_database):
+    server = serve(service_database, workers=2)
+    for _ in range(10):
+        assert call(server.url, "GET", "/health/live").status == 200
+    counted = value(scrape(server.metrics_url), "http_requests_total", **LIVE)
+    assert counted >= 10
+    [victim, *_] = sorted(server.worker_pids())
+    server.kill_worker(victim)
+    wait_for(lambda: len(server.live_worker_pids()) == 2, "a replacement worker", 20)
+    assert value(scrape(server.metrics_url), "http_requests_total", **LIVE) == counted
