@@ -8,8 +8,8 @@
   the pool's size, summed over the live processes.
 - `cache_reads_total{result}`: API reads answered from the cache (`hit`), computed
   (`miss`), or computed because the cache failed (`error`).
-- `service_ready`, `db_migrations_pending` and `seed_sets_pending`: set by each readiness
-  check.
+- `service_ready`, `db_migrations_pending` and `seed_sets_pending`: what the latest
+  readiness check found, whichever worker answered it (probes reach one worker at a time).
 
 Under gunicorn each worker writes its samples to files in PROMETHEUS_MULTIPROC_DIR
 (gunicorn.conf.py makes a fresh folder per server start) and a scrape adds them up over
@@ -76,18 +76,18 @@ CACHE_READS = Counter(
 )
 READY = Gauge(
     "service_ready",
-    "1 when the last readiness check passed, 0 when it failed (the lowest over the processes).",
-    multiprocess_mode="livemin",
+    "1 when the latest readiness check (of any process) passed, 0 when it failed.",
+    multiprocess_mode="livemostrecent",
 )
 MIGRATIONS_PENDING = Gauge(
     "db_migrations_pending",
-    "Migration revisions not yet applied to the database, at the last readiness check.",
-    multiprocess_mode="liveall",
+    "Migration revisions not yet applied to the database, at the latest readiness check.",
+    multiprocess_mode="livemostrecent",
 )
 SEED_SETS_PENDING = Gauge(
     "seed_sets_pending",
-    "Seed sets of this environment not yet applied, at the last readiness check.",
-    multiprocess_mode="liveall",
+    "Seed sets of this environment not yet applied, at the latest readiness check.",
+    multiprocess_mode="livemostrecent",
 )
 
 

@@ -46,6 +46,11 @@ def test_the_request_count_adds_up_over_the_workers(serve, service_database):
         ("http_request_duration_seconds_count", timed),
     ]:
         assert value(after, name, **labels) - value(before, name, **labels) == 120, name
+    # One probe reaches one worker; the gauge is the latest check's, whichever worker ran it.
+    assert call(server.url, "GET", "/health/ready").status == 200
+    ready = scrape(server.metrics_url)
+    assert value(ready, "service_ready") == 1
+    assert value(ready, "db_migrations_pending") == 0
 
 
 def test_a_restarted_worker_keeps_its_predecessors_counts(serve, service_database):
