@@ -6,17 +6,14 @@ sets inside the package, and leave development-only commands out.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.support import SERVER_URL, run
+from tests.support import SERVER_URL, free_port, run, wait_until_answers
 
 # One worker runs both, so they share the installed environment.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("production-install")]
@@ -140,11 +137,12 @@ def test_the_image_command_serves_and_refuses_to_start_without_its_secret(
         text=True,
     )
     try:
-        answered = ready(f"http://127.0.0.1:{port}/health/ready", server)
-    finally:
+        wait_until_answers(f"http://127.0.0.1:{port}/health/ready", server)  # a 2xx answer
+    except AssertionError as error:
         server.terminate()
-        _, errors = server.communicate(timeout=30)
-    assert answered, errors[-2000:]
+        pytest.fail(f"{error}\n{server.communicate(timeout=30)[1][-2000:]}")
+    server.terminate()
+    server.communicate(timeout=30)
     without_secret = {key: value for key, value in env.items() if key != "SECRET_KEY"}
     refused = subprocess.run(
         ["gunicorn", "my_service:create_app()"],
@@ -157,22 +155,3 @@ def test_the_image_command_serves_and_refuses_to_start_without_its_secret(
     )
     assert refused.returncode != 0
     assert "SECRET_KEY" in refused.stderr, refused.stderr[-2000:]
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def ready(url: str, server: subprocess.Popen, timeout: float = 60) -> bool:
-    """Whether `url` answers 200 before `timeout` seconds pass or the server exits."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
-                return response.status == 200
-        except OSError:
-            time.sleep(0.3)
-    return False
