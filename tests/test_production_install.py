@@ -124,6 +124,7 @@ def test_the_image_command_serves_and_refuses_to_start_without_its_secret(
         "DATABASE_URL": database.render_as_string(hide_password=False),
         "FLASK_APP": "my_service",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "METRICS_PORT": str(free_port()),  # gunicorn's master serves the metrics there
     }
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
     run(["flask", "dbtools", "create"], home, env)
