@@ -8,16 +8,18 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from .load import call, run
-from .processes import wait_for
+from .processes import Gunicorn, listening, wait_for
 
 pytestmark = pytest.mark.topology
 
 LIVE = {"method": "GET", "endpoint": "/health/live", "status": "2xx"}
 
 
-def scrape(url: str) -> dict[tuple[str, frozenset], float]:
-    """Every sample of a scrape, by name and labels."""
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (a local URL)
+def scrape(server: Gunicorn) -> dict[tuple[str, frozenset], float]:
+    """Every sample of a scrape of the master's metrics port, by name and labels."""
+    # gunicorn listens on the service's port first, then starts the metrics server.
+    wait_for(lambda: listening(server.metrics_port), "the metrics port", 10)
+    with urllib.request.urlopen(server.metrics_url, timeout=10) as response:  # noqa: S310
         text = response.read().decode()
     return {
         (sample.name, frozenset(sample.labels.items())): sample.value
@@ -34,13 +36,13 @@ def value(samples: dict, name: str, **labels: str) -> float:
 def test_the_request_count_adds_up_over_the_workers(serve, service_database):
     server = serve(service_database, workers=2)
     timed = {"method": "GET", "endpoint": "/health/live"}
-    before = scrape(server.metrics_url)
+    before = scrape(server)
     outcomes = run(6, lambda client, n: call(server.url, "GET", "/health/live"), rounds=20)
     assert [outcome.status for outcome in outcomes] == [200] * 120
     # Both workers answered some of them, so the total is a sum over processes.
     wait_for(lambda: len(server.access_log()) >= 120, "every access line", 10)
     assert len(server.worker_pids()) == 2
-    after = scrape(server.metrics_url)
+    after = scrape(server)
     for name, labels in [
         ("http_requests_total", LIVE),
         ("http_request_duration_seconds_count", timed),
@@ -48,7 +50,7 @@ def test_the_request_count_adds_up_over_the_workers(serve, service_database):
         assert value(after, name, **labels) - value(before, name, **labels) == 120, name
     # One probe reaches one worker; the gauge is the latest check's, whichever worker ran it.
     assert call(server.url, "GET", "/health/ready").status == 200
-    ready = scrape(server.metrics_url)
+    ready = scrape(server)
     assert value(ready, "service_ready") == 1
     assert value(ready, "db_migrations_pending") == 0
 
@@ -57,9 +59,9 @@ def test_a_restarted_worker_keeps_its_predecessors_counts(serve, service_databas
     server = serve(service_database, workers=2)
     for _ in range(10):
         assert call(server.url, "GET", "/health/live").status == 200
-    counted = value(scrape(server.metrics_url), "http_requests_total", **LIVE)
+    counted = value(scrape(server), "http_requests_total", **LIVE)
     assert counted >= 10
     [victim, *_] = sorted(server.worker_pids())
     server.kill_worker(victim)
     wait_for(lambda: len(server.live_worker_pids()) == 2, "a replacement worker", 20)
-    assert value(scrape(server.metrics_url), "http_requests_total", **LIVE) == counted
+    assert value(scrape(server), "http_requests_total", **LIVE) == counted
