@@ -6,7 +6,10 @@ tables of growing size, each figure measured side by side with its baseline in o
   the page as JSON, both under gunicorn with the same workers;
 - growth: the endpoint's p50 with 10,000, 100,000 and 1,000,000 tasks;
 - cache: a cached read (SimpleCache, generations in PostgreSQL) against an uncached one;
-- PgBouncer: through PgBouncer in transaction pooling against direct connections.
+- PgBouncer: through PgBouncer in transaction pooling against direct connections;
+- observability: tracing on (spans sent over OTLP/HTTP to a local receiver) and Sentry on
+  (a DSN of a local receiver; no errors occur, so what is measured is the SDK's per-request
+  work) against both off.
 
 Load comes from wrk (Debian's `wrk`), access logs are off in both servers. It uses example/
 (the default variant) and TEST_DATABASE_URL's server, and writes its table to
@@ -19,6 +22,7 @@ docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import http.server
 import os
 import pickle  # nosec B403: a file for bench/bare_app.py, written and read by this benchmark
 import platform
@@ -27,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -37,6 +42,7 @@ from tests.callers import PASSWORD
 from tests.topology.conftest import ADMIN_EMAIL, migrated, service_env
 from tests.topology.load import call
 from tests.topology.processes import Gunicorn, PgBouncer, wait_for
+from tests.topology.test_traces_across_workers import Collector
 
 from my_service import create_app
 from my_service.database import admin
@@ -120,6 +126,19 @@ def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> 
     return {"rps": rate, "p50": latency("50"), "p99": latency("99")}
 
 
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """Answers every POST with 200 and drops it: stands in for Sentry's ingest."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_args) -> None:
+        """Quiet."""
+
+
 def bare_server(dsn: str, statements: Path, workers: int) -> Gunicorn:
     """The baseline under gunicorn, with the same workers."""
     env = {**os.environ, "BARE_DSN": dsn, "BARE_STATEMENTS": str(statements)}
@@ -172,7 +191,29 @@ class Bench:
         bounced = self.url.set(host="127.0.0.1", port=bouncer.port)
         target = self.serve(bounced, CACHE_TYPE="NullCache", DB_BEHIND_PGBOUNCER="true")
         figures["bounced"] = self.measure(target)
+        figures["traced"], figures["sentry"] = self.observed()
         return figures
+
+    def observed(self) -> tuple[dict, dict]:
+        """The uncached read with tracing on, then with Sentry on."""
+        collector = Collector()
+        sentry = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=sentry.serve_forever, daemon=True).start()
+        dsn = f"http://public@127.0.0.1:{sentry.server_address[1]}/1"
+        try:
+            traced = self.serve(
+                self.url, CACHE_TYPE="NullCache", OTEL_EXPORTER_OTLP_ENDPOINT=collector.url
+            )
+            traced_run = self.measure(traced)
+            if not collector.spans:
+                raise RuntimeError("tracing was on, yet no span reached the collector")
+            return traced_run, self.measure(
+                self.serve(self.url, CACHE_TYPE="NullCache", SENTRY_DSN=dsn)
+            )
+        finally:
+            for server in (collector.server, sentry):
+                server.shutdown()
+                server.server_close()
 
     def close(self) -> None:
         for server in self.servers:
@@ -206,6 +247,8 @@ def table_rows(sizes: list[int], figures: dict) -> list[tuple[str, str, str]]:
     for name, label in (
         ("cached", "Cached (SimpleCache) / uncached"),
         ("bounced", "Through PgBouncer / direct"),
+        ("traced", "Traced (OTLP to a local receiver) / untraced"),
+        ("sentry", "Sentry on (a local receiver, no errors) / off"),
     ):
         rows.append(
             (
