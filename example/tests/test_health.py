@@ -64,3 +64,7 @@ def test_readiness_answers_503_json_when_the_database_is_down():
 def test_liveness_stays_ok_when_the_database_is_down():
     response = unreachable_database_app().test_client().get("/health/live")
     assert response.status_code == 200
+
+
+def test_an_in_process_cache_has_no_store_to_check(client):
+    assert "cache" not in client.get("/health/ready").get_json()["checks"]

@@ -5,9 +5,11 @@ add up over real gunicorn workers."""
 import pytest
 from prometheus_client import REGISTRY, generate_latest
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from my_service import create_app
 from my_service.config import ProductionConfig, TestingConfig
+from my_service.extensions import db
 from my_service.settings import ConfigurationError
 
 TOKEN = "metrics-token-of-the-tests-" + "x" * 20
@@ -53,6 +55,25 @@ def test_cached_reads_are_counted_as_misses_then_hits(client):
     assert client.get("/api/v1/projects/").status_code == 200
     assert sample("cache_reads_total", result="miss") == misses + 1
     assert sample("cache_reads_total", result="hit") == hits + 1
+
+
+def test_each_checkout_is_timed_waiting_included(config):
+    options = config.SQLALCHEMY_ENGINE_OPTIONS
+    one = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 1}  # whole seconds only
+    config.SQLALCHEMY_ENGINE_OPTIONS = {**options, **one}
+    app = create_app(config)
+    count, total = sample("db_pool_wait_seconds_count"), sample("db_pool_wait_seconds_sum")
+    quick = sample("db_pool_wait_seconds_bucket", le="0.1")
+    with app.app_context():
+        engine = db.engine
+        with engine.connect():
+            # The only connection is in use: the next checkout waits 1 s, then gives up.
+            with pytest.raises(PoolTimeoutError):
+                engine.connect()
+        engine.dispose()
+    assert sample("db_pool_wait_seconds_count") == count + 2
+    assert sample("db_pool_wait_seconds_bucket", le="0.1") == quick + 1
+    assert sample("db_pool_wait_seconds_sum") - total >= 1
 
 
 def exposition() -> str:

@@ -14,11 +14,12 @@ from .database.events import listen_once
 from .database.mixins import hide_soft_deleted_rows
 from .database.sessions import remove_quietly
 from .database.timeouts import set_in_every_transaction
+from .error_tracking import register_error_tracking
 from .errors import register_error_handlers
 from .extensions import api, db, migrate
 from .hardening import register_hardening
 from .logging import configure_logging
-from .metrics import register_metrics
+from .metrics import TimedQueuePool, register_metrics
 from .monitoring import register_monitoring
 from .projects.routes import blp as projects_api
 from .request_id import register_request_id
@@ -26,6 +27,7 @@ from .rest import IdConverter, id_schema
 from .seeds import commands as seed_commands
 from .tags.routes import blp as tags_api
 from .tasks.routes import blp as tasks_api
+from .tracing import register_tracing
 from .users.routes import blp as users_api
 
 __all__ = ["create_app", "models"]
@@ -45,6 +47,8 @@ def create_app(config: Config | None = None) -> Flask:
     register_request_id(app)
     register_monitoring(app)
     register_metrics(app)
+    register_tracing(app)
+    register_error_tracking(app)
     register_hardening(app)
     register_auth(app)
     register_blueprints(app)
@@ -58,6 +62,9 @@ def register_database(app: Flask) -> None:
     """Bind SQLAlchemy and Flask-Migrate, hide soft-deleted rows from every query, and close
     each request's session without letting a failure to do so turn its answer into a 500."""
     app.config["SQLALCHEMY_DATABASE_URI"] = resolve_database_url(app.config)
+    # A QueuePool that times each wait for a connection (the db_pool_wait_seconds metric).
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": TimedQueuePool, **options}
     db.init_app(app)
     listen_once(db.session, "do_orm_execute", hide_soft_deleted_rows)
     if app.config["DB_BEHIND_PGBOUNCER"]:

@@ -25,6 +25,9 @@ from .settings import (
     words,
 )
 
+# Either one turns tracing on (tracing.py); the SDK reads the rest of OTEL_* itself.
+OTLP_ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+
 
 class Config:
     """Settings shared by every environment."""
@@ -74,6 +77,7 @@ class Config:
         self.read_cache(env)
         self.read_http(env)
         self.read_metrics(env)
+        self.read_telemetry(env)
         self.read_auth(env)
 
     def secret(self, env: Mapping[str, str], name: str) -> str | None:
@@ -139,6 +143,15 @@ class Config:
         self.METRICS_TOKEN = (
             self.secret(env, "METRICS_TOKEN") if self.METRICS_ACCESS == "token" else None
         )
+
+    def read_telemetry(self, env: Mapping[str, str]) -> None:
+        """Tracing (OpenTelemetry's standard variables) and error tracking (Sentry's)."""
+        exporting = any(env.get(name) for name in OTLP_ENDPOINTS)
+        self.TRACING = exporting and not switch(env, "OTEL_SDK_DISABLED", False)
+        self.OTEL_SERVICE_NAME = env.get("OTEL_SERVICE_NAME") or "my-service"
+        self.SENTRY_DSN = env.get("SENTRY_DSN") or None
+        self.SENTRY_ENVIRONMENT = env.get("SENTRY_ENVIRONMENT") or self.NAME
+        self.SENTRY_RELEASE = env.get("SENTRY_RELEASE") or None
 
     def read_http(self, env: Mapping[str, str]) -> None:
         """Request limits, response headers, CORS, the proxy in front, rate limits."""

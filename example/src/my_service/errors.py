@@ -9,6 +9,7 @@ only when they apply.
 
 import traceback
 
+import sentry_sdk
 from flask import Flask, Response, current_app, json
 from marshmallow import Schema, fields
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -78,7 +79,8 @@ def handle_http_error(error: HTTPException) -> Response:
 
 
 def handle_unexpected_error(error: Exception) -> Response:
-    """Log an unexpected exception with its traceback and answer a plain 500.
+    """Log an unexpected exception with its traceback, report it to Sentry when error tracking
+    is on (error_tracking.py), and answer a plain 500.
 
     A database error's message quotes the values it choked on, which may be personal
     data: it is logged by class, SQLSTATE and where it was raised, never by its text.
@@ -93,6 +95,7 @@ def handle_unexpected_error(error: Exception) -> Response:
         )
     else:
         current_app.logger.exception("Unhandled %s", type(error).__name__)
+    sentry_sdk.capture_exception(error)
     return handle_http_error(InternalServerError())
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import ServiceUnavailable
 
-from .extensions import db
+from .caching import CacheGenerations, generation_store
+from .extensions import cache, db
 from .metrics import MIGRATIONS_PENDING, READY, SEED_SETS_PENDING
 from .seeds import runner
 from .seeds.loading import read_sets
@@ -29,7 +30,7 @@ def milliseconds_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
 
 
-def migration_heads() -> ScriptDirectory:
+def migration_scripts() -> ScriptDirectory:
     """This app's migration scripts, read once."""
     scripts = current_app.extensions.get("migration_scripts")
     if scripts is None:
@@ -42,7 +43,7 @@ def migration_heads() -> ScriptDirectory:
 
 def pending_migrations() -> int:
     """Revisions the database has not applied yet (all of them on an empty database)."""
-    scripts = migration_heads()
+    scripts = migration_scripts()
     applied = None
     if db.session.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL")):
         applied = db.session.scalars(text("SELECT version_num FROM alembic_version")).all()
@@ -56,11 +57,27 @@ def pending_seed_sets() -> int:
     return sum(1 for _, state in states if state == "pending")
 
 
+def cache_store_check() -> dict | None:
+    """The shared cache store's answer and latency (None when the cache is in-process or off).
+
+    A failing store is reported, not fatal: reads are then answered from the database."""
+    if not isinstance(generation_store(), CacheGenerations):
+        return None
+    started = time.perf_counter()
+    try:
+        cache.get("readiness-probe")
+    except Exception as error:  # any backend failure: the service still answers, more slowly
+        current_app.logger.warning("Readiness: the cache store failed: %s", type(error).__name__)
+        return {"status": "failing", "latency_ms": milliseconds_since(started)}
+    return {"status": "ok", "latency_ms": milliseconds_since(started)}
+
+
 @bp.get("/ready")
 def ready() -> dict:
     """Readiness: the database answers a query. The answer also reports each dependency's
-    latency, and the migrations and seed sets the database still lacks (which do not make
-    the service unready: they are for dashboards and alerts, as metrics too)."""
+    latency (the database's, the shared cache store's), and the migrations and seed sets the
+    database still lacks. Those, and a failing cache, do not make the service unready: they
+    are for dashboards and alerts, as metrics too."""
     started = time.perf_counter()
     try:
         db.session.execute(text("SELECT 1"))
@@ -79,11 +96,10 @@ def ready() -> dict:
     READY.set(1)
     MIGRATIONS_PENDING.set(migrations)
     SEED_SETS_PENDING.set(seed_sets)
-    return {
-        "status": "ok",
-        "checks": {
-            "database": {"status": "ok", "latency_ms": database_ms},
-            "migrations": {"status": "ok" if migrations == 0 else "pending", "pending": migrations},
-            "seed_sets": {"status": "ok" if seed_sets == 0 else "pending", "pending": seed_sets},
-        },
-    }
+    checks: dict[str, dict] = {"database": {"status": "ok", "latency_ms": database_ms}}
+    cache_store = cache_store_check()
+    if cache_store is not None:
+        checks["cache"] = cache_store
+    checks["migrations"] = {"status": "ok" if migrations == 0 else "pending", "pending": migrations}
+    checks["seed_sets"] = {"status": "ok" if seed_sets == 0 else "pending", "pending": seed_sets}
+    return {"status": "ok", "checks": checks}

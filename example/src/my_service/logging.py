@@ -1,4 +1,8 @@
-"""Logging: readable lines in development, JSON lines in production, request id on each."""
+"""Logging: readable lines in development, JSON lines in production, request id on each.
+
+JSON lines also carry the trace id when tracing is on (tracing.py), so a log search
+and a tracing backend lead to each other.
+"""
 
 import logging
 import logging.config
@@ -6,9 +10,10 @@ import logging.config
 from flask import Flask
 
 from .request_id import current_request_id
+from .tracing import current_trace_id
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-8s [%(request_id)s] %(name)s: %(message)s"
-JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s"
 JSON_RENAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
@@ -18,6 +23,15 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the request id and keep the record."""
         record.request_id = current_request_id() or "-"
+        return True
+
+
+class TraceIdFilter(logging.Filter):
+    """Stamp each record with the id of the trace it was logged in (None when not traced)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Add the trace id and keep the record."""
+        record.trace_id = current_trace_id()
         return True
 
 
@@ -35,14 +49,14 @@ def logging_config(level: str, log_format: str) -> dict:
         "version": 1,
         # Loggers created before this call (SQLAlchemy's, Werkzeug's) keep working.
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {"request_id": {"()": RequestIdFilter}, "trace_id": {"()": TraceIdFilter}},
         "formatters": {log_format: formatters[log_format]},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stderr",
                 "formatter": log_format,
-                "filters": ["request_id"],
+                "filters": ["request_id", "trace_id"],
             }
         },
         "root": {"level": level, "handlers": ["console"]},

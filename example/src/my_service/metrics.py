@@ -5,7 +5,9 @@
   so ids cannot multiply the series; `status` is the class (`2xx` ... `5xx`).
 - `db_statements_per_request`: a histogram of the statements each request sent.
 - `db_pool_checked_out` and `db_pool_overflow`: connections in use, and those opened beyond
-  the pool's size, summed over the live processes.
+  the pool's size, summed over the live processes; `db_pool_wait_seconds`: how long each
+  checkout waited for a connection (opening one included), so a saturated pool shows
+  before its timeouts do.
 - `cache_reads_total{result}`: API reads answered from the cache (`hit`), computed
   (`miss`), or computed because the cache failed (`error`).
 - `service_ready`, `db_migrations_pending` and `seed_sets_pending`: what the latest
@@ -37,7 +39,7 @@ from prometheus_client import (
     multiprocess,
 )
 from sqlalchemy import Engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 from werkzeug.exceptions import Unauthorized
 
 from .database.events import listen_once
@@ -68,6 +70,11 @@ POOL_OVERFLOW = Gauge(
     "db_pool_overflow",
     "Connections open beyond the pool's size, over the live processes.",
     multiprocess_mode="livesum",
+)
+POOL_WAIT = Histogram(
+    "db_pool_wait_seconds",
+    "Time each checkout waited for a database connection, opening a new one included.",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 CACHE_READS = Counter(
     "cache_reads_total",
@@ -130,6 +137,18 @@ def note_checkout(_dbapi_connection, _connection_record, _connection_proxy) -> N
 def note_checkin(_dbapi_connection, _connection_record) -> None:
     """A connection came back to the pool."""
     POOL_CHECKED_OUT.dec()
+
+
+class TimedQueuePool(QueuePool):
+    """SQLAlchemy's QueuePool, observing how long each checkout waits (POOL_WAIT)."""
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        """Wait for a connection as QueuePool does, timed whether it comes or times out."""
+        started = time.perf_counter()
+        try:
+            return super()._do_get()
+        finally:
+            POOL_WAIT.observe(time.perf_counter() - started)
 
 
 def sample_overflow() -> None:

@@ -1,0 +1,118 @@
+"""Traces under gunicorn, as the image serves them: each worker sends its spans in batches over
+OTLP/HTTP, a request continues its caller's trace, and a collector that is down costs no
+request."""
+
+import http.server
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+# Part of the OTLP exporter the service installs: the message a collector receives.
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+from .conftest import admin_headers
+from .load import call, run
+from .processes import free_port, wait_for
+
+pytestmark = pytest.mark.topology
+
+CLIENTS, ROUNDS = 4, 6
+REQUESTS = CLIENTS * ROUNDS
+SERVER = Span.SpanKind.SPAN_KIND_SERVER
+# Batches leave every 100 ms instead of every 5 s, so the test need not wait.
+FAST_BATCHES = {"OTEL_BSP_SCHEDULE_DELAY": "100", "OTEL_SERVICE_NAME": "traced-service"}
+
+
+class Collector:
+    """An OTLP/HTTP trace receiver on a free port, keeping every span it is sent."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[dict, object]] = []
+        received = self.spans
+
+        class Receiver(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                export = ExportTraceServiceRequest()
+                export.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
+                for resource_spans in export.resource_spans:
+                    attributes = {
+                        item.key: item.value.string_value
+                        for item in resource_spans.resource.attributes
+                    }
+                    for scope_spans in resource_spans.scope_spans:
+                        received.extend((attributes, span) for span in scope_spans.spans)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args) -> None:
+                """Quiet: the test reads what arrived, not the requests' log."""
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def traces(self) -> dict[str, list]:
+        """The spans received, by trace id (hex)."""
+        by_trace: dict[str, list] = {}
+        for attributes, span in list(self.spans):
+            by_trace.setdefault(span.trace_id.hex(), []).append((attributes, span))
+        return by_trace
+
+    def served(self) -> set[str]:
+        """The traces whose server span has arrived (it ends, so leaves, after its SQL spans)."""
+        return {span.trace_id.hex() for _, span in list(self.spans) if span.kind == SERVER}
+
+
+@pytest.fixture
+def collector() -> Iterator[Collector]:
+    """A trace collector the service can send to."""
+    collector = Collector()
+    yield collector
+    collector.server.shutdown()
+    collector.server.server_close()
+
+
+def traceparent(n: int) -> tuple[str, str, str]:
+    """A caller's trace id, span id and the header carrying them, distinct for each `n`."""
+    trace_id, span_id = f"{n + 1:032x}", f"{n + 1:016x}"
+    return trace_id, span_id, f"00-{trace_id}-{span_id}-01"
+
+
+def test_every_workers_requests_arrive_as_traces_with_their_sql(serve, service_database, collector):
+    server = serve(
+        service_database, workers=2, OTEL_EXPORTER_OTLP_ENDPOINT=collector.url, **FAST_BATCHES
+    )
+    headers = admin_headers(server)
+
+    def traced_call(client: int, n: int):
+        header = traceparent(client * ROUNDS + n)[2]
+        return call(server.url, "GET", "/api/v1/users/", headers={**headers, "traceparent": header})
+
+    outcomes = run(CLIENTS, traced_call, rounds=ROUNDS)
+    assert [outcome.status for outcome in outcomes] == [200] * REQUESTS
+    # Both workers answered some of them, so both workers' exporters sent spans.
+    wait_for(lambda: len(server.access_log()) > REQUESTS, "every access line", 10)
+    assert len(server.worker_pids()) == 2
+    callers = {traceparent(n)[0]: traceparent(n)[1] for n in range(REQUESTS)}
+    wait_for(lambda: callers.keys() <= collector.served(), "every request's server span", 15)
+    traces = collector.traces()
+    for trace_id, parent in callers.items():
+        [(resource, server_span)] = [(r, s) for r, s in traces[trace_id] if s.kind == SERVER]
+        assert server_span.name == "GET /api/v1/users/"
+        assert resource["service.name"] == "traced-service"
+        assert server_span.parent_span_id.hex() == parent
+        statements = [s for _, s in traces[trace_id] if s.parent_span_id == server_span.span_id]
+        assert statements, f"no SQL spans in trace {trace_id}"
+
+
+def test_a_collector_that_is_down_costs_no_request(serve, service_database):
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    server = serve(service_database, workers=2, OTEL_EXPORTER_OTLP_ENDPOINT=nowhere, **FAST_BATCHES)
+    outcomes = run(4, lambda _client, n: call(server.url, "GET", "/health/ready"), rounds=5)
+    headers = admin_headers(server)
+    listed = call(server.url, "GET", "/api/v1/users/", headers=headers)
+    assert [outcome.status for outcome in outcomes] + [listed.status] == [200] * 21
