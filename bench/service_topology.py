@@ -140,8 +140,10 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
 
 def bare_server(dsn: str, statements: Path, workers: int) -> Gunicorn:
-    """The baseline under gunicorn, with the same workers."""
-    env = {**os.environ, "BARE_DSN": dsn, "BARE_STATEMENTS": str(statements)}
+    """The baseline under gunicorn, with the same workers and gunicorn.conf.py; the service's
+    settings only satisfy that file, which reads them as the master starts."""
+    env = {**service_env(dsn, METRICS_ACCESS="off"), "BARE_DSN": dsn}
+    env["BARE_STATEMENTS"] = str(statements)
     env["PYTHONPATH"] = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
     return Gunicorn(env, workers, app="bare_app:app")
 
