@@ -14,7 +14,7 @@ DOCKER_FILES = ["Dockerfile", "compose.yaml", ".dockerignore"]
 CI_FILE = ".github/workflows/ci.yml"
 EMBEDDED_FILE = f"{PACKAGE}/database/embedded.py"
 TOKEN_FILES = [f"{PACKAGE}/auth/{name}" for name in ("tokens.py", "routes.py", "passwords.py")]
-OIDC_FILES = [f"{PACKAGE}/auth/oidc.py"]
+OIDC_FILES = [f"{PACKAGE}/auth/oidc.py", f"{PACKAGE}/auth/jwks.py"]
 GATEWAY_FILES = [f"{PACKAGE}/auth/gateway.py"]
 
 # (answers, files that must exist, files that must not exist)
