@@ -67,10 +67,9 @@ def run(
     seconds: float | None = None,
     rounds: int | None = None,
     until: Callable[[], bool] | None = None,
-    at_least: int = 0,
 ) -> list[Outcome]:
     """`clients` threads calling `work(client, n)`: `rounds` calls each, for `seconds`, or
-    until `until()` is true, whichever comes first, but `at_least` calls each."""
+    until `until()` is true, whichever comes first."""
     outcomes: list[Outcome] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds if seconds is not None else None
@@ -78,8 +77,6 @@ def run(
     def more(n: int) -> bool:
         if rounds is not None and n >= rounds:
             return False
-        if n < at_least:
-            return True
         if until is not None and until():
             return False
         return deadline is None or time.monotonic() < deadline

@@ -34,12 +34,17 @@ def value(samples: dict, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
+def live(server: Gunicorn):
+    """One liveness probe."""
+    return call(server.url, "GET", "/health/live")
+
+
 def test_the_request_count_adds_up_over_the_workers(serve, service_database):
     server = serve(service_database, workers=2)
     timed = {"method": "GET", "endpoint": "/health/live"}
     before = scrape(server)
     # Until both workers have answered some, so the total is a sum over processes.
-    outcomes = run(6, lambda *_: call(server.url, "GET", "/health/live"), rounds=MOST, until=server.every_worker_answered)
+    outcomes = run(6, lambda *_: live(server), rounds=MOST, until=server.every_worker_answered)
     sent = len(outcomes)
     assert [outcome.status for outcome in outcomes] == [200] * sent
     wait_for(lambda: len(server.access_log()) >= sent, "every access line", 10)
