@@ -72,3 +72,17 @@ def test_a_restarted_worker_keeps_its_predecessors_counts(serve, service_databas
     server.kill_worker(victim)
     wait_for(lambda: len(server.live_worker_pids()) == 2, "a replacement worker", 20)
     assert value(scrape(server), "http_requests_total", **LIVE) == counted
+
+
+def test_a_second_instance_on_the_same_metrics_port_refuses_to_start_in_one_line(
+    serve, service_database
+):
+    first = serve(service_database, workers=1)
+    wait_for(lambda: listening(first.metrics_port), "the first instance's metrics port", 10)
+    with pytest.raises(RuntimeError, match="gunicorn exited 1") as refused:
+        serve(service_database, workers=1, METRICS_PORT=str(first.metrics_port))
+    log = str(refused.value)
+    assert "Traceback" not in log
+    [line] = [line for line in log.splitlines() if "METRICS_PORT" in line]
+    assert f"METRICS_PORT {first.metrics_port} is taken" in line
+    assert call(first.url, "GET", "/health/live").status == 200
