@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -82,20 +84,33 @@ def snapshot_template(destination: Path) -> Path:
     return destination
 
 
+# Fresh for each process of a run: two runs against one TEST_DATABASE_URL (two checkouts,
+# two CI jobs on one server) never drop each other's databases.
+RUN = uuid.uuid4().hex[:6]
+
+
 def worker_name(name: str) -> str:
-    """`name` made unique to this pytest-xdist worker, so parallel workers never share it."""
-    return f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    """`name` made unique to this pytest-xdist worker of this run, so no other process uses it."""
+    return f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{RUN}"
+
+
+def on_server(*statements: str) -> None:
+    """Run statements outside a transaction on the test server's maintenance database."""
+    url = make_url(SERVER_URL).set(drivername="postgresql+psycopg2")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
 
 
 def fresh_database(name: str, driver: str) -> str:
-    """An empty database named after `name` (one per worker) on the test server; its URL."""
+    """An empty database named after `name` (one per worker and run) on the test server, dropped
+    when the process ends; its URL."""
     name = worker_name(name)
     url = make_url(SERVER_URL)
-    engine = create_engine(url.set(drivername="postgresql+psycopg2"), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
+    on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    atexit.register(on_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return url.set(drivername=f"postgresql+{driver}", database=name).render_as_string(
         hide_password=False
     )
