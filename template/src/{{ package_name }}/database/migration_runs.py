@@ -48,20 +48,30 @@ def migration_engine(
 
 
 @contextmanager
-def one_run_at_a_time(connection: Connection) -> Iterator[None]:
+def one_run_at_a_time(connection: Connection, poll_seconds: float = 0.5) -> Iterator[None]:
     """Hold the migration lock on `connection`, kept for it alone, until the block ends.
 
     The lock is taken in a transaction left open (and rolled back at the end), so it
-    lasts the whole run wherever the migrations commit, and it is released if the
-    process dies. Waiting for it has no timeout: the other run may take a while.
+    lasts the whole run wherever the migrations commit, and it goes if the process dies.
+    A run that finds it taken asks again every `poll_seconds`, in a short transaction
+    each time: waiting runs hold no server connection that the running one may need.
     """
-    transaction = connection.begin()
-    try:
+    waiting_logged = False
+    while True:
+        transaction = connection.begin()
         connection.exec_driver_sql(
-            "SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0;"
-            " SET LOCAL idle_in_transaction_session_timeout = 0"
+            "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0"
         )
-        transaction_lock(connection)
+        if connection.exec_driver_sql(
+            f"SELECT pg_try_advisory_xact_lock({MIGRATION_LOCK})"
+        ).scalar():
+            break
+        transaction.rollback()
+        if not waiting_logged:
+            logger.info("Another migration run holds the migration lock; waiting for it to end.")
+            waiting_logged = True
+        time.sleep(poll_seconds)
+    try:
         yield
     finally:
         transaction.rollback()
@@ -103,4 +113,3 @@ def with_lock_retries(run: Callable[[], None], retries: int) -> None:
 def transaction_lock(connection: Connection) -> None:
     """Take the migration lock for the current transaction of `connection` (tests hand one in)."""
     connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-
