@@ -13,7 +13,6 @@ holds in transaction pooling too.
 """
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -83,8 +82,11 @@ def lock_not_granted(error: BaseException) -> bool:
 
 
 def backoff(attempt: int) -> float:
-    """Seconds to wait before retry number `attempt` (1, 2, ...): doubling, capped, jittered."""
-    return min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+    """Seconds to wait before retry number `attempt` (1, 2, ...): doubling, capped.
+
+    Only the run holding the migration lock retries, so there is no herd to spread out.
+    """
+    return min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** (attempt - 1))
 
 
 def with_lock_retries(run: Callable[[], None], retries: int) -> None:
