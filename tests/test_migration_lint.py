@@ -13,8 +13,7 @@ from tests.support import BIN, project_env
 PACKAGE = "my_service"
 REVISION = '''"""{name}."""
 
-import sqlalchemy as sa
-from alembic import op
+{sqlalchemy}from alembic import op
 {imports}
 revision = "{name}"
 down_revision = "{head}"
@@ -80,7 +79,10 @@ def lint_with(project: Path, name: str, body: str) -> subprocess.CompletedProces
     imports = (
         f"\nfrom {PACKAGE}.database.lint_allowances import allow\n" if "allow(" in body else ""
     )
-    text = REVISION.format(name=name, imports=imports, head=head(versions), body=body)
+    sqlalchemy = "import sqlalchemy as sa\n" if "sa." in body else ""
+    text = REVISION.format(
+        name=name, sqlalchemy=sqlalchemy, imports=imports, head=head(versions), body=body
+    )
     revision.write_text(text)
     try:
         return subprocess.run(

@@ -22,9 +22,10 @@ def allow(*rules: str, reason: str, whole_revision: bool = False) -> None:
             'allow("ban-drop-column", reason="no release reads it since 1.4")'
         )
     context = op.get_context()
-    if not context.as_sql:
+    output = context.impl.output_buffer
+    if not context.as_sql or output is None:
         return
     directive = "squawk-ignore-file" if whole_revision else "squawk-ignore"
     comment = " ".join(reason.split())
     # squawk reads the ignore comment on the line just above the statement, so it comes last.
-    context.impl.output_buffer.write(f"-- Allowed: {comment}\n-- {directive} {', '.join(rules)}\n")
+    output.write(f"-- Allowed: {comment}\n-- {directive} {', '.join(rules)}\n")
