@@ -66,6 +66,23 @@ def recipe_paths(step: int, package: str) -> list[str]:
     return [path.replace("<package>", package) for path in paths]
 
 
+def allow_the_drops(revision: Path) -> None:
+    """Allow the revision's drops with a reason, as the recipe says, and format it."""
+    allowance = (
+        '    allow("ban-drop-table", "ban-drop-type", "require-concurrent-index-deletion", '
+        'reason="the example domain is removed", whole_revision=True)\n'
+    )
+    text = revision.read_text().replace("def upgrade():\n", f"def upgrade():\n{allowance}", 1)
+    text = text.replace(
+        "from alembic import op\n",
+        f"from alembic import op\n\nfrom {PACKAGE}.database.lint_allowances import allow\n",
+        1,
+    )
+    revision.write_text(text)
+    run([sys.executable, "-m", "ruff", "check", "--fix", "--quiet", str(revision)], revision.parent)
+    run([sys.executable, "-m", "black", "--quiet", str(revision)], revision.parent)
+
+
 @pytest.mark.slow
 def test_the_recipe_for_removing_the_example_domain_leaves_a_working_project(
     variant, template, tmp_path
@@ -91,6 +108,7 @@ def test_the_recipe_for_removing_the_example_domain_leaves_a_working_project(
     versions = project / "src" / PACKAGE / "migrations" / "versions"
     [revision] = versions.glob("*remove_the_example*")
     assert "drop_table" in revision.read_text()
+    allow_the_drops(revision)
     run([*flask, "db", "upgrade"], project, env)
     run([*flask, "db", "check"], project, env)
     test_env = {**env, "APP_ENV": "testing"}
@@ -98,5 +116,6 @@ def test_the_recipe_for_removing_the_example_domain_leaves_a_working_project(
     run([*flask, "openapi", "write", "docs/openapi.json"], project, test_env)
     run([sys.executable, "-m", "black", "--check", "--quiet", "."], project)
     run([sys.executable, "-m", "ruff", "check", "--quiet", "."], project)
+    run([*flask, "dbtools", "lint-migrations"], project, env)
     result = run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], project, env)
     assert " passed" in result.stdout and " failed" not in result.stdout

@@ -1,0 +1,115 @@
+"""The generated migration linter: each classic unsafe revision fails `make lint` with squawk
+naming the rule, and the safe form of each passes."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support import BIN, project_env
+
+PACKAGE = "my_service"
+REVISION = '''"""{name}."""
+
+{sqlalchemy}from alembic import op
+{imports}
+revision = "{name}"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+{body}
+
+
+def downgrade():
+    pass
+'''
+
+UNSAFE = {
+    "require-concurrent-index-creation": '    op.create_index("ix_users_name", "users", ["name"])',
+    "adding-required-field": (
+        '    op.add_column("users", sa.Column("nickname", sa.Text(), nullable=False))'
+    ),
+    "renaming-column": '    op.alter_column("users", "name", new_column_name="full_name")',
+    # The models still map users.name: dropping it breaks the code that runs during the deploy.
+    "ban-drop-column": '    op.drop_column("users", "name")',
+}
+SAFE = {
+    "require-concurrent-index-creation": """    with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_users_name", "users", ["name"], postgresql_concurrently=True, if_not_exists=True
+        )""",
+    "adding-required-field": (
+        '    op.add_column("users", sa.Column("nickname", sa.Text(), nullable=True))'
+    ),
+    "renaming-column": (
+        '    op.add_column("users", sa.Column("full_name", sa.Text(), nullable=True))'
+    ),
+    "ban-drop-column": """    allow("ban-drop-column", reason="no release since 2.0 reads it")
+    op.drop_column("users", "name")""",
+}
+
+
+@pytest.fixture(scope="module")
+def project(variant, tmp_path_factory) -> Path:
+    """A copy of the default render to add revisions to."""
+    destination = tmp_path_factory.mktemp("migration-lint") / "project"
+    return shutil.copytree(variant("default"), destination, symlinks=True)
+
+
+def head(versions: Path) -> str:
+    """The newest revision: the one no other revision revises."""
+    sources = [path.read_text() for path in versions.glob("*.py")]
+    revisions = {re.search(r'^revision = "(\w+)"', text, re.M)[1] for text in sources}
+    revised = {m for text in sources for m in re.findall(r'^down_revision = "(\w+)"', text, re.M)}
+    [newest] = revisions - revised
+    return newest
+
+
+def lint_with(project: Path, name: str, body: str) -> subprocess.CompletedProcess:
+    """Run `make lint` with one more revision, `name`, whose upgrade is `body`."""
+    env = project_env(project, "meta_migration_lint", "psycopg2")
+    env["APP_ENV"] = "development"
+    versions = project / "src" / PACKAGE / "migrations" / "versions"
+    revision = versions / f"29991231_{name}.py"
+    imports = (
+        f"\nfrom {PACKAGE}.database.lint_allowances import allow\n" if "allow(" in body else ""
+    )
+    sqlalchemy = "import sqlalchemy as sa\n" if "sa." in body else ""
+    text = REVISION.format(
+        name=name, sqlalchemy=sqlalchemy, imports=imports, head=head(versions), body=body
+    )
+    revision.write_text(text)
+    try:
+        return subprocess.run(
+            ["make", "lint", f"BIN={BIN}"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    finally:
+        revision.unlink()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule", sorted(UNSAFE))
+def test_an_unsafe_revision_fails_make_lint_naming_the_rule(project, rule):
+    result = lint_with(project, f"unsafe_{rule.replace('-', '_')}", UNSAFE[rule])
+    print(result.stdout[-3000:])
+    assert result.returncode != 0
+    assert f"warning: {rule}" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "squawk found unsafe statements" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule", sorted(SAFE))
+def test_the_safe_form_passes_make_lint(project, rule):
+    result = lint_with(project, f"safe_{rule.replace('-', '_')}", SAFE[rule])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
