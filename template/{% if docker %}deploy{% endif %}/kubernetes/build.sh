@@ -15,7 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 overlay=${1:-}
 image=${2:-}
 [[ -n $overlay && -d $here/overlays/$overlay ]] ||
-    fail "no overlay '$overlay': use one of $(ls "$here/overlays" | tr '\n' ' ')"
+    fail "no overlay '$overlay': use one of $(cd "$here/overlays" && echo *)"
 [[ $image =~ ^[^@]+@sha256:[0-9a-f]{64}$ ]] ||
     fail "'$image' is not an image by digest: give <name>@sha256:<64 hex digits>"
 
