@@ -10,7 +10,8 @@ import yaml
 
 JINJA_LEFTOVER = re.compile(r"\{%|%\}|(?<!\$)\{\{|\{#")
 PACKAGE = "src/my_service"
-DOCKER_FILES = ["Dockerfile", "compose.yaml", ".dockerignore"]
+KUBERNETES_FILES = ["deploy/kubernetes/base/deployment.yaml", "tests/test_kubernetes_manifests.py"]
+DOCKER_FILES = ["Dockerfile", "compose.yaml", ".dockerignore", *KUBERNETES_FILES]
 CI_FILE = ".github/workflows/ci.yml"
 EMBEDDED_FILE = f"{PACKAGE}/database/embedded.py"
 TOKEN_FILES = [f"{PACKAGE}/auth/{name}" for name in ("tokens.py", "routes.py", "passwords.py")]
@@ -139,6 +140,12 @@ def test_answers_reach_the_files_they_drive(rendered):
         assert list(compose["volumes"]) == ["db-data"]
         if answers.get("cache_backend") == "redis":
             assert app["depends_on"]["redis"]["condition"] == "service_healthy"
+        policy = yaml.safe_load(
+            (project / "deploy/kubernetes/base/network-policy.yaml").read_text()
+        )
+        egress = {port["port"] for rule in policy["spec"]["egress"] for port in rule["ports"]}
+        assert (6379 in egress) is (answers.get("cache_backend") == "redis")
+        assert (443 in egress) is (answers.get("auth") == "oidc")
     if (project / CI_FILE).exists():
         workflow = yaml.safe_load((project / CI_FILE).read_text())
         image = workflow["jobs"]["test"]["services"]["postgres"]["image"]

@@ -78,6 +78,12 @@ def test_variant_deploy_script_has_no_shellcheck_findings(rendered, name):
 
 
 @pytest.mark.parametrize("name", WITH_DOCKER)
+def test_variant_kubernetes_build_script_has_no_shellcheck_findings(rendered, name):
+    build = "deploy/kubernetes/build.sh"
+    run([str(BIN / "shellcheck"), "--severity", "style", build], rendered[name])
+
+
+@pytest.mark.parametrize("name", WITH_DOCKER)
 def test_variant_base_image_is_pinned_by_digest_where_one_is_recorded(rendered, name):
     dockerfile = (rendered[name] / "Dockerfile").read_text()
     python = VARIANTS[name].get("python_version", "3.14")
