@@ -81,7 +81,7 @@ def populate(url, rows: int) -> None:
     engine.dispose()
 
 
-def recorded_statements(url, folder: Path) -> tuple[Path, int]:
+def recorded_statements(url, folder: Path, path: str = PATH) -> tuple[Path, int]:
     """The statements the endpoint sends for one page, recorded in-process, for the baseline."""
     config = config_for(url)
     config.CACHE_TYPE = "NullCache"
@@ -97,12 +97,12 @@ def recorded_statements(url, folder: Path) -> tuple[Path, int]:
             sent.append((statement, parameters))
 
         event.listen(engine, "before_cursor_execute", record)
-        assert client.get(PATH, headers=headers).status_code == HTTPStatus.OK
+        assert client.get(path, headers=headers).status_code == HTTPStatus.OK
         event.remove(engine, "before_cursor_execute", record)
         engine.dispose()
-    path = folder / "statements.pickle"
-    path.write_bytes(pickle.dumps((sent, PATH)))
-    return path, len(sent)
+    recorded = folder / "statements.pickle"
+    recorded.write_bytes(pickle.dumps((sent, path.split("?", maxsplit=1)[0])))
+    return recorded, len(sent)
 
 
 def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> dict:
