@@ -71,6 +71,10 @@ class Task(db.Model):
     tags: Mapped[list[Tag]] = relationship(secondary=task_tags)
 
 
+class TagSchema(Schema):
+    name = fields.String()
+
+
 class TaskSchema(Schema):
     id = fields.Integer()
     project_id = fields.Integer()
@@ -81,13 +85,9 @@ class TaskSchema(Schema):
     priority = fields.Integer()
     due_date = fields.Date(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
-    tags = fields.Pluck("TagSchema", "name", many=True)
+    tags = fields.Pluck(TagSchema, "name", many=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
-
-
-class TagSchema(Schema):
-    name = fields.String()
 
 
 class PageArguments(Schema):
