@@ -9,7 +9,10 @@ tags each, uncached (NullCache), rate limits off, 2 workers each, from
 - bare Flask + psycopg2 sending the statements the generated endpoint sends (bare_app.py).
 
 The servers take turns, round after round, so every figure of a round shares the
-machine's state. It replaces the "Against the alternatives" section of docs/benchmarks.md.
+machine's state. Beside throughput, each run measures the CPU time a request costs: the
+server's processes, and PostgreSQL's (its server must run on this machine), read from
+/proc; on a shared machine that figure moves far less than requests per second do.
+It replaces the "Against the alternatives" section of docs/benchmarks.md.
 The peers need bench/peers/requirements.txt. The package under test is `my_service` on
 PYTHONPATH (example/ by default, any render of the default variant otherwise).
 
@@ -47,6 +50,7 @@ PATH = f"/api/v1/tasks/?page_size={PAGE_SIZE}"
 PEERS = HERE / "peers"
 PEER_SECRET = uuid.uuid4().hex * 2
 SECTION = "## Against the alternatives"
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def tag_every_task(url, tags: int = 20) -> None:
@@ -102,6 +106,47 @@ class Peer:
         os.killpg(self.process.pid, 15)
         self.process.wait(timeout=30)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def cpu_seconds(group: int, postmaster: int) -> tuple[float, float]:
+    """CPU time spent so far by a server (its process group) and by PostgreSQL (the
+    postmaster's children, live and, through its cutime, exited)."""
+    server = database = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it exited meanwhile
+        pid, parent, process_group = int(stat.parent.name), int(fields[1]), int(fields[2])
+        used = (int(fields[11]) + int(fields[12])) / TICKS
+        if process_group == group:
+            server += used
+        if parent == postmaster:
+            database += used
+        if pid == postmaster:
+            database += (int(fields[13]) + int(fields[14])) / TICKS
+    return server, database
+
+
+def postmaster_of(url) -> int:
+    """The process id of the PostgreSQL server at `url`, on this machine."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        folder = connection.scalar(text("SHOW data_directory"))
+    engine.dispose()
+    return int((Path(folder) / "postmaster.pid").read_text().split()[0])
+
+
+def measured(target: tuple[str, dict], group: int, postmaster: int, options) -> dict:
+    """A wrk run against a target, with the CPU milliseconds each request cost."""
+    url, headers = target
+    wrk(url, 1, options.connections, headers, warm_up=False)
+    before = cpu_seconds(group, postmaster)
+    run = wrk(url, options.seconds, options.connections, headers, warm_up=False)
+    after = cpu_seconds(group, postmaster)
+    run["server_ms"] = 1000 * (after[0] - before[0]) / run["requests"]
+    run["database_ms"] = 1000 * (after[1] - before[1]) / run["requests"]
+    return run
 
 
 def peer_token(user_id: int) -> str:
@@ -202,10 +247,12 @@ def compare(options, url, folder: Path, servers: list) -> dict[str, list[dict]]:
         "bare": (bare.url + PATH, {}),
     }
     same_page(targets)
+    groups = {name: server.process.pid for name, server in zip(targets, servers, strict=True)}
+    postmaster = postmaster_of(url.set(database="postgres"))
     rounds: dict[str, list[dict]] = {name: [] for name in targets}
     for number in range(options.rounds):
-        for name, (target, headers) in targets.items():
-            rounds[name].append(wrk(target, options.seconds, options.connections, headers))
+        for name, target in targets.items():
+            rounds[name].append(measured(target, groups[name], postmaster, options))
             print(f"round {number + 1} {name}: {rounds[name][-1]}", flush=True)
     return rounds
 
@@ -221,14 +268,20 @@ NAMES = {
 def write_section(options: argparse.Namespace, rounds: dict[str, list[dict]]) -> None:
     """Print the comparison and put it in options.output, replacing the section's last run."""
     lines = [
-        "| Server | req/s, each round | Median req/s | Median p50 |",
-        "| --- | --- | --- | --- |",
+        "| Server | req/s, each round | Median req/s | Median p50 | CPU ms per request:"
+        " server + PostgreSQL (median) |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for name, runs in rounds.items():
         each = ", ".join(f"{run['rps']:.0f}" for run in runs)
         rps = statistics.median(run["rps"] for run in runs)
         p50 = statistics.median(run["p50"] for run in runs)
-        lines.append(f"| {NAMES[name]} | {each} | {rps:.0f} | {p50:.1f} ms |")
+        server = statistics.median(run["server_ms"] for run in runs)
+        database = statistics.median(run["database_ms"] for run in runs)
+        lines.append(
+            f"| {NAMES[name]} | {each} | {rps:.0f} | {p50:.1f} ms |"
+            f" {server:.2f} + {database:.2f} |"
+        )
 
     def ratio(other: str) -> str:
         each = [
@@ -236,6 +289,9 @@ def write_section(options: argparse.Namespace, rounds: dict[str, list[dict]]) ->
         ]
         listed = ", ".join(f"{value:.2f}" for value in each)
         return f"{statistics.median(each):.2f}× (rounds: {listed})"
+
+    def cost(name: str) -> float:
+        return statistics.median(run["server_ms"] + run["database_ms"] for run in rounds[name])
 
     faster = max(("flask", "fastapi"), key=lambda n: statistics.median(r["rps"] for r in rounds[n]))
     section = (
@@ -246,7 +302,9 @@ def write_section(options: argparse.Namespace, rounds: dict[str, list[dict]]) ->
         f" turns, {options.rounds} rounds (bench/peer_comparison.py).\n\n"
         + "\n".join(lines)
         + f"\n\nGenerated / the faster peer ({faster}): {ratio(faster)}. "
-        f"Generated / bare: {ratio('bare')}.\n"
+        f"Generated / bare: {ratio('bare')}. CPU per request (server + PostgreSQL), generated"
+        f" / {faster}: {cost('generated') / cost(faster):.2f}×; generated / bare:"
+        f" {cost('generated') / cost('bare'):.2f}×.\n"
     )
     print(section)
     current = options.output.read_text() if options.output.exists() else "# Benchmarks\n"
