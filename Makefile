@@ -60,6 +60,8 @@ bench: install ## Benchmarks, side by side against their baselines (see bench/);
 	PYTHONPATH=example/src:example $(BIN)/python bench/harness_isolation.py
 	PYTHONPATH=example/src:example $(BIN)/python bench/seed_fake.py
 	PYTHONPATH=example/src:example $(BIN)/python bench/service_topology.py
+	$(BIN)/pip install -q -r bench/peers/requirements.txt
+	PYTHONPATH=example/src:example $(BIN)/python bench/peer_comparison.py
 
 lock: install ## Re-pin requirements.txt and the generated project's requirements
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --no-annotate \

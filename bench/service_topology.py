@@ -81,7 +81,7 @@ def populate(url, rows: int) -> None:
     engine.dispose()
 
 
-def recorded_statements(url, folder: Path) -> tuple[Path, int]:
+def recorded_statements(url, folder: Path, path: str = PATH) -> tuple[Path, int]:
     """The statements the endpoint sends for one page, recorded in-process, for the baseline."""
     config = config_for(url)
     config.CACHE_TYPE = "NullCache"
@@ -97,20 +97,24 @@ def recorded_statements(url, folder: Path) -> tuple[Path, int]:
             sent.append((statement, parameters))
 
         event.listen(engine, "before_cursor_execute", record)
-        assert client.get(PATH, headers=headers).status_code == HTTPStatus.OK
+        assert client.get(path, headers=headers).status_code == HTTPStatus.OK
         event.remove(engine, "before_cursor_execute", record)
         engine.dispose()
-    path = folder / "statements.pickle"
-    path.write_bytes(pickle.dumps((sent, PATH)))
-    return path, len(sent)
+    recorded = folder / "statements.pickle"
+    recorded.write_bytes(pickle.dumps((sent, path.split("?", maxsplit=1)[0])))
+    return recorded, len(sent)
 
 
-def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> dict:
-    """Requests per second and p50/p99 in ms from a wrk run (after a one-second warm-up)."""
+def wrk(
+    url: str, seconds: float, connections: int, headers: dict[str, str], warm_up: bool = True
+) -> dict:
+    """Requests per second, requests and p50/p99 in ms from a wrk run (after a one-second
+    warm-up, unless told otherwise)."""
     command = ["wrk", "-t", "2", "-c", str(connections), "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    subprocess.run([*command, "-d", "1s", url], capture_output=True, check=True)
+    if warm_up:
+        subprocess.run([*command, "-d", "1s", url], capture_output=True, check=True)
     output = subprocess.run(
         [*command, "-d", f"{int(seconds)}s", url], capture_output=True, text=True, check=True
     ).stdout
@@ -123,7 +127,8 @@ def wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) -> 
         return float(value) * units[unit]
 
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    return {"rps": rate, "p50": latency("50"), "p99": latency("99")}
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    return {"rps": rate, "requests": requests, "p50": latency("50"), "p99": latency("99")}
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
