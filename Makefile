@@ -15,8 +15,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: requirements.txt tools/spectral/package-lock.json | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# pip brings the pinned uv; uv installs the rest, several times faster than pip.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep '^uv==' requirements.txt)"
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.txt
 	@# Spectral lints the generated OpenAPI document; without npm its test is skipped (not in CI).
 	if command -v npm >/dev/null; then npm ci --prefix tools/spectral --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: Spectral is not installed, so its test will be skipped"; fi

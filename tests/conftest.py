@@ -34,3 +34,31 @@ def variant(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Callabl
         return rendered[name]
 
     return get
+
+
+# The longest tests, longest first (`make test` prints the slowest with --durations):
+# started first, they overlap the many short ones instead of running alone at the end.
+SLOWEST_FIRST = (
+    "tests/test_variants.py::test_variant_holds_under_its_deployed_topology_and_its_faults",
+    "tests/test_fresh_install.py",
+    "tests/test_update.py",
+    "tests/test_variants.py::test_variant_passes_its_own_test_suite_on_postgresql",
+    "tests/test_variants.py::test_default_variant_survives_fuzzing",
+    "tests/test_structure.py::test_the_recipe_for_removing_the_example_domain",
+    "tests/test_static_checks.py::test_every_pin_installs_from_wheels",
+    "tests/test_static_checks.py::test_python_315_installs_from_wheels",
+    "tests/test_production_install.py",
+)
+
+
+def slowness_rank(item: pytest.Item) -> int:
+    """The item's place in SLOWEST_FIRST; everything else after, in collection order."""
+    for rank, prefix in enumerate(SLOWEST_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(SLOWEST_FIRST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the slowest tests first, so the workers finish together."""
+    items.sort(key=slowness_rank)

@@ -178,3 +178,32 @@ def wait_until_answers(url: str, process: subprocess.Popen, seconds: float = 60)
         except OSError:
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer within {seconds}s")
+
+
+# Which answers change what each topology test file exercises. The default variant runs them
+# all; another variant runs only those its answers change, the rest being the same code under
+# the same processes. A new file under template/tests/topology must be added here.
+TOPOLOGY_ANSWERS: dict[str, set[str]] = {
+    "test_cache_coherence.py": {"cache_backend", "auth"},
+    "test_metrics_across_workers.py": set(),
+    "test_migrations_at_once.py": {"example_domain", "db_driver"},
+    "test_outages.py": {"db_driver", "cache_backend", "auth"},
+    "test_pgbouncer.py": {"db_driver", "auth"},
+    "test_redis_outage.py": {"cache_backend"},
+    "test_served_as_in_the_image.py": set(),
+    "test_statement_stats.py": {"db_driver"},
+    "test_traces_across_workers.py": {"db_driver", "auth"},
+}
+
+
+def topology_tests(name: str, project: Path) -> list[str]:
+    """The rendered topology test files the named variant runs (see TOPOLOGY_ANSWERS)."""
+    files = sorted(path.name for path in (project / "tests" / "topology").glob("test_*.py"))
+    unmapped = set(files) - set(TOPOLOGY_ANSWERS)
+    assert not unmapped, f"add {sorted(unmapped)} to TOPOLOGY_ANSWERS in tests/support.py"
+    changed = set(VARIANTS[name])
+    return [
+        f"tests/topology/{file}"
+        for file in files
+        if not changed or TOPOLOGY_ANSWERS[file] & changed
+    ]

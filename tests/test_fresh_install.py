@@ -1,10 +1,13 @@
 """A rendered project installs from nothing with its own `make install` and passes `make test`.
 
 This proves the declared dependencies are complete, and that with no database
-URL set the suite runs on the embedded PostgreSQL server.
+URL set the suite runs on the embedded PostgreSQL server. It is also the default
+variant's own suite run, with coverage as the generated CI runs it (the other
+variants run theirs in test_variants.py).
 """
 
 import os
+import re
 
 import pytest
 
@@ -25,6 +28,8 @@ def test_default_project_installs_from_scratch_and_passes_on_embedded_postgresql
     run(["make", "install"], project, env, timeout=900)
     assert (project / ".venv" / "bin" / "flask").exists()
     run(["make", "lint"], project, env)
-    result = run(["make", "test"], project, env)
+    # In parallel and with coverage, as the generated CI runs it: the fail_under gate holds.
+    result = run(["make", "test"], project, {**env, "PYTEST_ADDOPTS": "--cov"})
     assert " passed" in result.stdout and " failed" not in result.stdout
+    assert re.search(r"Required test coverage of \d+(\.\d+)?% reached", result.stdout)
     assert (project / "instance" / "postgres" / "PG_VERSION").exists(), "embedded server not used"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.support import SERVER_URL, free_port, run, wait_until_answers
+from tests.support import BIN, SERVER_URL, free_port, run, wait_until_answers
 
 # One worker runs both, so they share the installed environment.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("production-install")]
@@ -40,15 +40,13 @@ def installed(variant, tmp_path_factory) -> tuple[Path, Path]:
     hash-checked runtime pins and the package, nothing else."""
     project = variant("default")
     venv = tmp_path_factory.mktemp("production") / "venv"
-    run([sys.executable, "-m", "venv", str(venv)], venv.parent)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    # As the Dockerfile installs them: every pin hash-checked.
-    run(
-        [*pip, "--require-hashes", "-r", str(project / "requirements.txt")],
-        venv.parent,
-        timeout=900,
-    )
-    run([*pip, "--no-deps", str(project)], venv.parent, timeout=900)
+    uv = [str(BIN / "uv"), "--quiet"]
+    run([*uv, "venv", "--python", sys.executable, str(venv)], venv.parent)
+    target = ["--python", str(venv / "bin" / "python")]
+    # As the Dockerfile installs them: uv, every pin hash-checked.
+    sync = ["pip", "sync", *target, "--require-hashes", str(project / "requirements.txt")]
+    run([*uv, *sync], venv.parent, timeout=900)
+    run([*uv, "pip", "install", *target, "--no-deps", str(project)], venv.parent, timeout=900)
     return project, venv
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tools.rendering import render
+
 JINJA_LEFTOVER = re.compile(r"\{%|%\}|(?<!\$)\{\{|\{#")
 PACKAGE = "src/my_service"
 KUBERNETES_FILES = ["deploy/kubernetes/base/deployment.yaml", "tests/test_kubernetes_manifests.py"]
@@ -48,12 +50,18 @@ def ids(entry):
     return ",".join(f"{key}={value}" for key, value in entry[0].items()) or "defaults"
 
 
-@pytest.fixture(params=MATRIX, ids=ids)
-def rendered(request, copie, template):
+# Each answer set is rendered once for every test of this module: its tests share one worker.
+RENDERS = [
+    pytest.param(entry, id=ids(entry), marks=pytest.mark.xdist_group(f"render-{ids(entry)}"))
+    for entry in MATRIX
+]
+
+
+@pytest.fixture(scope="module", params=RENDERS)
+def rendered(request, template, tmp_path_factory):
     answers, present, absent = request.param
-    result = copie.copy(extra_answers=answers, template_dir=template)
-    assert result.exception is None, result.exception
-    return result.project_dir, answers, present, absent
+    project = render(template, tmp_path_factory.mktemp("matrix") / "project", answers, tasks=True)
+    return project, answers, present, absent
 
 
 def project_files(project: Path) -> list[Path]:

@@ -26,7 +26,7 @@ DIMENSIONS: dict[str, list] = {
     "cache_backend": ["simple", "redis"],
     "auth": ["tokens", "oidc", "none"],
 }
-FILES = ("requirements.txt", "requirements-dev.txt")
+FILES = ("requirements.txt", "requirements-dev.txt", "requirements-uv.txt")
 
 
 def render_and_lock(answers: dict, destination: Path) -> dict[str, list[str]]:
