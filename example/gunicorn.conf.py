@@ -4,7 +4,10 @@
 the environment; docs/deployment.md sizes workers and threads against the database's
 connections."""
 
+import errno
+import gc
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,8 +25,15 @@ from gunicorn.glogging import Logger  # noqa: E402
 from prometheus_client import CollectorRegistry, multiprocess, start_http_server  # noqa: E402
 from pythonjsonlogger.json import JsonFormatter  # noqa: E402
 
-from my_service.config import load_config  # noqa: E402
+from my_service.config import ConfigurationError, load_config  # noqa: E402
 from my_service.logging import JSON_FIELDS, JSON_RENAMES  # noqa: E402
+
+# Checked once, as the master starts: a bad setting stops it with one line, before any
+# worker is forked (each would otherwise print a traceback).
+try:
+    settings = load_config()
+except ConfigurationError as error:
+    sys.exit(f"Configuration error: {error}")
 
 
 def setting(name: str, default: int) -> int:
@@ -83,13 +93,34 @@ logger_class = JsonAccessLogger
 
 
 def when_ready(server) -> None:
-    """With METRICS_ACCESS=port, serve every worker's metrics from this process."""
-    config = load_config()
-    if config.METRICS_ACCESS == "port":
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        start_http_server(config.METRICS_PORT, registry=registry)
-        server.log.info("Metrics on port %s (/metrics)", config.METRICS_PORT)
+    """With METRICS_ACCESS=port, serve every worker's metrics from this process; refuse to
+    start, in one line, when another process has the port (its metrics would go unseen)."""
+    if settings.METRICS_ACCESS != "port":
+        return
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    try:
+        start_http_server(settings.METRICS_PORT, registry=registry)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        server.log.error(
+            "METRICS_PORT %s is taken by another process (another instance of the service on "
+            "this host?): give each instance its own METRICS_PORT, or set METRICS_ACCESS=token",
+            settings.METRICS_PORT,
+        )
+        sys.exit(1)
+    server.log.info("Metrics on port %s (/metrics)", settings.METRICS_PORT)
+
+
+def post_worker_init(worker) -> None:
+    """The service is loaded: keep its long-lived objects out of every garbage collection.
+
+    Each request allocates enough ORM and schema objects to set off collections, and each
+    older-generation one would otherwise walk every module, mapper and spec object loaded
+    at start as well.
+    """
+    gc.freeze()
 
 
 def child_exit(server, worker) -> None:

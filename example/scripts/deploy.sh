@@ -8,8 +8,10 @@
 #
 # IMAGE          the image by digest, ghcr.io/<owner>/<name>@sha256:...
 # DEPLOY_PLATFORM  kubernetes or cloudrun
-# DEPLOY_TARGET  the Deployment (kubernetes) or service (cloudrun); the migration runs as
-#                <target>-migrate and reads its settings from the same place the service does
+# DEPLOY_OVERLAY the overlay of deploy/kubernetes/overlays to apply (production); its
+#                manifests name the Deployment, the migration Job and the Secret they read
+# DEPLOY_TARGET  the Cloud Run service; the migration runs as the job <target>-migrate with
+#                the same settings
 # DEPLOY_REGION  the Cloud Run region
 # DEPLOY_REGISTRY  where the platform pulls ghcr.io images from, when not from ghcr.io itself
 #                (Cloud Run: an Artifact Registry remote repository of ghcr.io,
@@ -28,8 +30,10 @@ case "$platform" in
     "") fail "DEPLOY_PLATFORM is not set: set it to kubernetes or cloudrun (docs/deployment.md)" ;;
     *) fail "DEPLOY_PLATFORM=$platform is not supported: use kubernetes or cloudrun, or add a case here" ;;
 esac
-target=${DEPLOY_TARGET:?set DEPLOY_TARGET to the name of the service on $platform}
 image=${IMAGE:?set IMAGE to the image to deploy, by digest}
+overlay=${DEPLOY_OVERLAY:-production}
+migration=app.kubernetes.io/component=migration
+server=app.kubernetes.io/component=server
 if [[ -n ${DEPLOY_REGISTRY:-} ]]; then
     image="${DEPLOY_REGISTRY%/}/${image#ghcr.io/}"
 fi
@@ -41,20 +45,25 @@ kubernetes_login() {
     chmod 600 "$HOME/.kube/config"
 }
 
+kubernetes_manifests() {
+    # The overlay as deploy/kubernetes/build.sh prints it, with the image by digest.
+    manifests="${RUNNER_TEMP:-$(mktemp -d)}/kubernetes-$overlay.yaml"
+    deploy/kubernetes/build.sh "$overlay" "$image" >"$manifests"
+}
+
 kubernetes_migrate() {
-    # A pod of the released image with the service's own settings (Secret <target>-env).
-    local pod spec
-    pod="$target-migrate-$(date +%s)"
-    spec='{"spec": {"containers": [{"name": "%s", "image": "%s",'
-    spec+=' "command": ["flask", "db", "upgrade"], "envFrom": [{"secretRef": {"name": "%s-env"}}]}]}}'
-    # shellcheck disable=SC2059 # the format is the constant above
-    kubectl run "$pod" --image="$image" --restart=Never --rm --attach --quiet \
-        --overrides="$(printf "$spec" "$pod" "$image" "$target")"
+    # The migration Job of the last release is replaced by this release's, then
+    # waited for: the rollout starts only once the schema is there.
+    kubernetes_manifests
+    kubectl delete --filename="$manifests" --selector="$migration" --ignore-not-found --wait
+    kubectl apply --filename="$manifests" --selector="$migration"
+    kubectl wait --filename="$manifests" --selector="$migration" --for=condition=complete --timeout=10m
 }
 
 kubernetes_release() {
-    kubectl set image "deployment/$target" "app=$image"
-    kubectl rollout status "deployment/$target" --timeout=10m
+    kubernetes_manifests
+    kubectl apply --filename="$manifests" --selector="app.kubernetes.io/component!=migration"
+    kubectl rollout status --filename="$manifests" --selector="$server" --timeout=10m
 }
 
 cloudrun_login() {
@@ -68,6 +77,7 @@ cloudrun_login() {
 
 cloudrun_migrate() {
     # The job <target>-migrate, created once with the service's settings, runs the new image.
+    local target=${DEPLOY_TARGET:?set DEPLOY_TARGET to the name of the Cloud Run service}
     local region=${DEPLOY_REGION:?set DEPLOY_REGION to the Cloud Run region}
     gcloud run jobs update "$target-migrate" --image="$image" --region="$region" \
         --command=flask --args=db,upgrade --quiet
@@ -75,6 +85,7 @@ cloudrun_migrate() {
 }
 
 cloudrun_release() {
+    local target=${DEPLOY_TARGET:?set DEPLOY_TARGET to the name of the Cloud Run service}
     local region=${DEPLOY_REGION:?set DEPLOY_REGION to the Cloud Run region}
     gcloud run deploy "$target" --image="$image" --region="$region" --quiet
 }

@@ -1,8 +1,8 @@
 """Fixtures: a migrated PostgreSQL test database and a rolled-back transaction per test.
 
 TEST_DATABASE_URL names the test database (unset: the embedded server).
-Once per run, the real migrations build `<name>_template`; each pytest-xdist worker
-then gets its own copy (CREATE DATABASE ... TEMPLATE), and every test runs inside a
+Once per run, the real migrations build `<name>_<run>_template`; each pytest-xdist
+worker then gets its own copy (CREATE DATABASE ... TEMPLATE), and every test runs inside a
 transaction on that copy which is rolled back at its end. Code under test may commit:
 its commits become savepoints of the test's transaction.
 """
@@ -28,18 +28,41 @@ from .callers import client_as
 from .factories import UserFactory
 from .support import build_template, capture_console, check_test_server, config_for, rolled_back
 
+RUN = pytest.StashKey[str]()  # the name of this run, chosen where it starts
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Stop at once, with one line, when the test database server cannot be reached."""
     if not hasattr(config, "workerinput"):  # checked once, by the process that starts the run
         check_test_server()
+        # Names of this run's databases: another run on the same server (a second checkout,
+        # an editor's test runner) has its own, so neither drops the other's.
+        config.stash[RUN] = uuid.uuid4().hex[:8]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Give each pytest-xdist worker the run's name."""
+    node.workerinput["run_name"] = node.config.stash[RUN]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the run's template once every worker is done with it."""
+    if not hasattr(session.config, "workerinput"):
+        database_admin.drop_database(run_template(session.config))
+
+
+def run_template(config: pytest.Config) -> URL:
+    """The address of this run's template database."""
+    name = getattr(config, "workerinput", {}).get("run_name") or config.stash[RUN]
+    base = make_url(create_app(TestingConfig()).config["SQLALCHEMY_DATABASE_URI"])
+    return base.set(database=f"{base.database}_{name}_template")
 
 
 @pytest.fixture(scope="session")
 def template_url(request: pytest.FixtureRequest) -> URL:
     """The migrated database every test database is copied from, built once per run."""
-    base = make_url(create_app(TestingConfig()).config["SQLALCHEMY_DATABASE_URI"])
-    template = base.set(database=f"{base.database}_template")
+    template = run_template(request.config)
     worker_input = getattr(request.config, "workerinput", {})
     build_template(template, worker_input.get("testrunuid") or uuid.uuid4().hex)
     return template

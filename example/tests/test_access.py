@@ -47,6 +47,10 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/api/v1/auth/password"): Expect(
         401, 422, 422, 422, {"current_password": "wrong", "new_password": "a new password"}
     ),
+    ("POST", "/api/v1/auth/email"): Expect(
+        401, 422, 422, 422, {"current_password": "wrong", "new_email": "new@example.com"}
+    ),
+    ("POST", "/api/v1/auth/email/confirm"): Expect(422, 422, 422, 422, {"token": "forged"}),
     ("POST", "/api/v1/auth/password-reset"): Expect(
         202, 202, 202, 202, {"email": "member@example.com"}
     ),

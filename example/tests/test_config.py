@@ -1,5 +1,9 @@
 """The configuration classes and how APP_ENV and the environment fill them."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from my_service.config import (
@@ -9,6 +13,8 @@ from my_service.config import (
     TestingConfig,
     load_config,
 )
+
+from .support import ROOT
 
 SECRET = "kD8vJ2mQ9xL4tR7wZ1cF6hN3bV5yG0aE"  # 32 random-looking bytes, as production needs
 PRODUCTION_ENV = {
@@ -51,7 +57,7 @@ def test_production_reads_its_settings_from_the_environment():
     config = load_config({**PRODUCTION_ENV, "DB_POOL_SIZE": "20", "LOG_LEVEL": "warning"})
     assert config.SECRET_KEY == SECRET
     assert config.SQLALCHEMY_ENGINE_OPTIONS["pool_size"] == 20
-    assert config.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is True
+    assert config.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is False  # database/staleness.py
     assert config.LOG_LEVEL == "WARNING"
     assert config.LOG_FORMAT == "json"
     assert config.DEBUG is False
@@ -116,6 +122,29 @@ def test_production_refuses_a_secret_shorter_than_32_bytes(variable):
         load_config({**PRODUCTION_ENV, variable: "x" * 31})
 
 
+@pytest.mark.parametrize(
+    ("previous", "problem"),
+    [
+        ("secret", "is a placeholder, not a secret"),
+        ("development-only-secret-key-of-at-least-32-bytes", "is a placeholder, not a secret"),
+        ("x" * 31, "is 31 bytes long: use 32 or more"),
+    ],
+    ids=["placeholder", "development-default", "short"],
+)
+def test_production_refuses_a_weak_previous_signing_key_naming_it(previous, problem):
+    env = {**PRODUCTION_ENV, "JWT_PREVIOUS_SECRET_KEYS": f"{SECRET}, {previous}"}
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(env)
+    assert str(raised.value).startswith(f"JWT_PREVIOUS_SECRET_KEYS, entry 2, {problem}")
+    if previous != "secret":  # a key is never echoed (the word "secret" is in every message)
+        assert previous not in str(raised.value)
+
+
+def test_production_keeps_strong_previous_signing_keys():
+    env = {**PRODUCTION_ENV, "JWT_PREVIOUS_SECRET_KEYS": f"{SECRET}, {SECRET.upper()}"}
+    assert load_config(env).JWT_PREVIOUS_SECRET_KEYS == [SECRET, SECRET.upper()]
+
+
 def test_every_connection_gets_timeouts_and_production_hides_sql_parameters():
     options = load_config(PRODUCTION_ENV).SQLALCHEMY_ENGINE_OPTIONS
     assert options["hide_parameters"] is True
@@ -144,3 +173,35 @@ def test_server_timing_is_on_in_development_only():
     assert load_config({"APP_ENV": "development"}).SERVER_TIMING is True
     assert load_config(PRODUCTION_ENV).SERVER_TIMING is False
     assert load_config({**PRODUCTION_ENV, "SERVER_TIMING": "on"}).SERVER_TIMING is True
+
+
+def started_with_a_placeholder_secret(*command: str) -> subprocess.CompletedProcess:
+    """Run `command` in production with SECRET_KEY left at the .env.example placeholder."""
+    env = {**os.environ, **PRODUCTION_ENV, "SECRET_KEY": "change-me"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", ["routes", "db current", "dbtools wait --timeout 1"])
+def test_a_flask_command_reports_a_configuration_error_in_one_line(command):
+    flask = ["flask", "--app", "my_service"]
+    done = started_with_a_placeholder_secret(*flask, *command.split())
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith("Error: SECRET_KEY")
+
+
+def test_gunicorn_reports_a_configuration_error_in_one_line_and_starts_no_worker():
+    gunicorn = ["gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--bind", "127.0.0.1:0"]
+    done = started_with_a_placeholder_secret(*gunicorn, "my_service:create_app()")
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()
+    assert line.startswith("Configuration error: SECRET_KEY")

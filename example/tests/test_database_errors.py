@@ -43,7 +43,8 @@ def test_a_duplicate_answers_409_naming_the_field(client, session):
 
 def test_the_session_is_usable_after_a_conflict(client, session):
     UserFactory(email="ada@example.com")
-    client.post("/test-users", json={"email": "ada@example.com", "name": "Ada"})
+    conflict = client.post("/test-users", json={"email": "ada@example.com", "name": "Ada"})
+    assert conflict.status_code == 409
     response = client.post("/test-users", json={"email": "grace@example.com", "name": "Grace"})
     assert response.status_code == 201
 

@@ -91,21 +91,56 @@ def recorded(tmp_path):
     return deploy
 
 
-def test_kubernetes_migrates_with_the_image_then_rolls_the_deployment(recorded, tmp_path):
+def test_kubernetes_runs_the_migration_job_then_rolls_out_the_image(recorded, tmp_path):
     kubeconfig = base64.b64encode(b"kind: Config").decode()
     done, _ = recorded("login", DEPLOY_PLATFORM="kubernetes", KUBECONFIG_DATA=kubeconfig)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / ".kube" / "config").read_text() == "kind: Config"
-    done, [migration] = recorded("migrate", DEPLOY_PLATFORM="kubernetes")
+    manifests = f"--filename={tmp_path}/kubernetes-staging.yaml"
+    migration = "--selector=app.kubernetes.io/component=migration"
+    staging = {"DEPLOY_PLATFORM": "kubernetes", "DEPLOY_OVERLAY": "staging"}
+    done, [build, *calls] = recorded("migrate", **staging)
     assert done.returncode == 0, done.stderr
-    assert migration.startswith("kubectl run service-migrate-")
-    assert f"--image={IMAGE}" in migration and '"command": ["flask", "db", "upgrade"]' in migration
-    assert '"secretRef": {"name": "service-env"}' in migration
-    done, calls = recorded("release", DEPLOY_PLATFORM="kubernetes")
+    assert build.startswith("kubectl kustomize ")
     assert calls == [
-        f"kubectl set image deployment/service app={IMAGE}",
-        "kubectl rollout status deployment/service --timeout=10m",
+        f"kubectl delete {manifests} {migration} --ignore-not-found --wait",
+        f"kubectl apply {manifests} {migration}",
+        f"kubectl wait {manifests} {migration} --for=condition=complete --timeout=10m",
     ]
+    done, [build, *calls] = recorded("release", **staging)
+    assert done.returncode == 0, done.stderr
+    assert calls == [
+        f"kubectl apply {manifests} --selector=app.kubernetes.io/component!=migration",
+        f"kubectl rollout status {manifests} --selector=app.kubernetes.io/component=server"
+        " --timeout=10m",
+    ]
+
+
+def test_kubernetes_builds_the_overlay_with_the_image_by_digest(recorded, tmp_path):
+    """The kustomization deploy/kubernetes/build.sh lays over the overlay names the digest."""
+    stand_in = tmp_path / "bin" / "kubectl"
+    stand_in.write_text('#!/bin/sh\n[ "$1" != kustomize ] || cat "$2/kustomization.yaml"\n')
+    done, _ = recorded("release", DEPLOY_PLATFORM="kubernetes")
+    assert done.returncode == 0, done.stderr
+    built = (tmp_path / "kubernetes-production.yaml").read_text()
+    assert "deploy/kubernetes/overlays/production\n" in built
+    assert "newName: ghcr.io/team/service\n" in built
+    assert f"digest: sha256:{'a' * 64}\n" in built
+
+
+@pytest.mark.parametrize(
+    ("overlay", "image", "message"),
+    [
+        ("qa", IMAGE, "no overlay 'qa': use one of production staging"),
+        ("production", "ghcr.io/team/service:1.2.0", "is not an image by digest"),
+    ],
+)
+def test_kubernetes_refuses_an_unknown_overlay_or_a_tag(recorded, overlay, image, message):
+    settings = {"DEPLOY_PLATFORM": "kubernetes", "DEPLOY_OVERLAY": overlay, "IMAGE": image}
+    done, calls = recorded("release", **settings)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert calls == []
 
 
 def test_cloud_run_migrates_with_a_job_then_deploys_the_service(recorded):

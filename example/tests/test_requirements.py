@@ -48,10 +48,18 @@ def test_every_declared_dependency_is_pinned_within_its_range(filename, extra):
         assert requirement.specifier.contains(pins[name]), f"{outside}: run `make lock`"
 
 
-def test_every_runtime_pin_carries_its_hashes():
-    # The image installs requirements.txt with --require-hashes, which refuses a pin without one.
-    unhashed = [entry for entry in entries("requirements.txt") if " --hash=sha256:" not in entry]
-    assert unhashed == [], "requirements.txt has pins without hashes: run `make lock`"
+@pytest.mark.parametrize(
+    "filename", ["requirements.txt", "requirements-dev.txt", "requirements-uv.txt"]
+)
+def test_every_pin_carries_its_hashes(filename):
+    # `make install` and the image install with --require-hashes, which refuses a pin without one.
+    unhashed = [entry for entry in entries(filename) if " --hash=sha256:" not in entry]
+    assert unhashed == [], f"{filename} has pins without hashes: run `make lock`"
+
+
+def test_the_bootstrapped_uv_is_the_one_the_development_pins_hold():
+    # pip installs uv from requirements-uv.txt, then `uv pip sync` keeps the dev lock's uv.
+    assert pinned("requirements-uv.txt") == {"uv": pinned("requirements-dev.txt")["uv"]}
 
 
 def test_development_pins_match_the_runtime_pins():

@@ -115,8 +115,11 @@ def test_deleting_an_account_frees_its_email(session):
     first = UserFactory(email="ada@example.com")
     first.soft_delete()
     session.flush()
-    session.add(User(email="ADA@example.com", name="Ada again"))
+    again = User(email="ADA@example.com", name="Ada again")
+    session.add(again)
     session.flush()
+    session.expire_all()
+    assert session.scalars(select(User)).all() == [again]
 
 
 def test_a_user_serialises_to_json_and_back(session):

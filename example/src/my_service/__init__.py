@@ -6,6 +6,7 @@ from flask import Flask
 
 # Importing models completes the mappers and db.metadata before anything queries.
 from . import api_docs, cli, health, models
+from .auth.email_change import blp as email_api
 from .auth.routes import blp as auth_api
 from .auth.setup import register_auth
 from .caching import register_caching
@@ -13,6 +14,7 @@ from .config import Config, load_config, resolve_database_url
 from .database.events import listen_once
 from .database.mixins import hide_soft_deleted_rows
 from .database.sessions import remove_quietly
+from .database.staleness import ping_stale_connections
 from .database.timeouts import set_in_every_transaction
 from .error_tracking import register_error_tracking
 from .errors import register_error_handlers
@@ -67,9 +69,11 @@ def register_database(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": TimedQueuePool, **options}
     db.init_app(app)
     listen_once(db.session, "do_orm_execute", hide_soft_deleted_rows)
-    if app.config["DB_BEHIND_PGBOUNCER"]:
-        with app.app_context():
-            for engine in db.engines.values():
+    with app.app_context():
+        for engine in db.engines.values():
+            if app.config["DB_PING_AFTER_IDLE"]:
+                ping_stale_connections(engine, app.config["DB_PING_AFTER_IDLE"])
+            if app.config["DB_BEHIND_PGBOUNCER"]:
                 set_in_every_transaction(engine, app.config["DB_TIMEOUTS"])
     # Registered after Flask-SQLAlchemy's own, so it runs first and leaves that one nothing to do.
     app.teardown_appcontext(remove_quietly(db.session))
@@ -91,7 +95,7 @@ def register_blueprints(app: Flask) -> None:
     api.spec.components.schemas.pop("PaginationMetadata", None)
     bearer = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     api.spec.components.security_scheme("bearerAuth", bearer)
-    for blueprint in [auth_api, users_api, projects_api, tasks_api, tags_api]:
+    for blueprint in [auth_api, email_api, users_api, projects_api, tasks_api, tags_api]:
         api.register_blueprint(blueprint)
 
 

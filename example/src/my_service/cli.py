@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup, ScriptInfo
 from sqlalchemy.exc import OperationalError
 
+from . import migration_lint
 from .database import admin, backup, erd, maintenance
 from .database.errors import connection_problem
 from .database.wait import DatabaseUnavailableError, wait_for_database
@@ -172,3 +173,14 @@ def erd_command(document: Path | None) -> None:
         return
     document.write_text(erd.replace_diagram(document.read_text(), diagram))
     click.echo(f"Diagram written to {document}.")
+
+
+@dbtools.command("lint-migrations")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def lint_migrations(paths: tuple[Path, ...]) -> None:
+    """Check each revision's SQL (or only the revision files named) with squawk."""
+    if migration_lint.lint(paths):
+        raise click.ClickException(
+            "squawk found unsafe statements (above). Make them safe (docs/migrations.md), or "
+            'allow one with a reason: allow("rule", reason="...") from database.lint_allowances.'
+        )

@@ -21,6 +21,7 @@ from .settings import (
     database_url,
     integer,
     strong_secret,
+    strong_secrets,
     switch,
     words,
 )
@@ -84,6 +85,10 @@ class Config:
         """A signing secret: from the environment, or this environment's fixed default."""
         return env.get(name) or self.DEFAULT_SECRET
 
+    def previous_secrets(self, env: Mapping[str, str], name: str) -> list[str]:
+        """Secrets that signed earlier tokens and still verify them (a comma-separated list)."""
+        return words(env, name)
+
     def read_database(self, env: Mapping[str, str]) -> None:
         """The database, its pool, and the timeouts every connection gets."""
         configured_url = env.get(self.DATABASE_URL_VARIABLE)
@@ -103,6 +108,13 @@ class Config:
                 env, "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60_000
             ),
         }
+        # Migrations give up on a lock soon and retry (database/migration_runs.py), so they
+        # never hold the lock queue, and every request behind it, for long.
+        self.MIGRATION_TIMEOUTS = {
+            "lock_timeout": integer(env, "MIGRATION_LOCK_TIMEOUT_MS", 2_000),
+            "statement_timeout": integer(env, "MIGRATION_STATEMENT_TIMEOUT_MS", 0),
+        }
+        self.MIGRATION_LOCK_RETRIES = integer(env, "MIGRATION_LOCK_RETRIES", 10)
         # PgBouncer in transaction pooling hands each transaction to any server connection,
         # and refuses the `options` start-up parameter: behind it, the timeouts are set in
         # each transaction instead.
@@ -115,8 +127,11 @@ class Config:
             connect_args["options"] = " ".join(
                 f"-c {name}={value}" for name, value in self.DB_TIMEOUTS.items()
             )
+        # A pooled connection unused this long is checked before use (database/staleness.py);
+        # 0 checks every connection on every checkout (SQLAlchemy's pool_pre_ping).
+        self.DB_PING_AFTER_IDLE = integer(env, "DB_PING_AFTER_IDLE", 10)
         self.SQLALCHEMY_ENGINE_OPTIONS = {
-            "pool_pre_ping": True,
+            "pool_pre_ping": self.DB_PING_AFTER_IDLE == 0,
             "pool_size": integer(env, "DB_POOL_SIZE", 5),
             "max_overflow": integer(env, "DB_MAX_OVERFLOW", 10),
             "pool_recycle": integer(env, "DB_POOL_RECYCLE", 1800),
@@ -175,7 +190,7 @@ class Config:
         """Tokens, passwords, password-reset mail."""
         self.JWT_SECRET_KEY = self.secret(env, "JWT_SECRET_KEY")
         # Keys that signed earlier tokens: still accepted until those tokens expire.
-        self.JWT_PREVIOUS_SECRET_KEYS = words(env, "JWT_PREVIOUS_SECRET_KEYS")
+        self.JWT_PREVIOUS_SECRET_KEYS = self.previous_secrets(env, "JWT_PREVIOUS_SECRET_KEYS")
         self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=integer(env, "ACCESS_TOKEN_MINUTES", 15))
         self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=integer(env, "REFRESH_TOKEN_DAYS", 14))
         self.JWT_ENCODE_ISSUER = self.JWT_DECODE_ISSUER = "my-service"
@@ -252,6 +267,10 @@ class ProductionConfig(Config):
     def secret(self, env: Mapping[str, str], name: str) -> str:
         """A signing secret that is set, not a placeholder, and long enough."""
         return strong_secret(env, name)
+
+    def previous_secrets(self, env: Mapping[str, str], name: str) -> list[str]:
+        """Earlier signing secrets: each verifies tokens, so each is held to the same rules."""
+        return strong_secrets(env, name)
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -15,6 +15,7 @@ from .extensions import cache, db
 from .metrics import MIGRATIONS_PENDING, READY, SEED_SETS_PENDING
 from .seeds import runner
 from .seeds.loading import read_sets
+from .seeds.models import SeedRecord
 
 bp = Blueprint("health", __name__, url_prefix="/health")
 
@@ -41,20 +42,49 @@ def migration_scripts() -> ScriptDirectory:
     return scripts
 
 
+NO_SCHEMA = "The database has no schema yet: run `flask db upgrade` against it."
+
+
+def has_table(name: str) -> bool:
+    """Whether the database has the table `name` (on its search path)."""
+    return bool(db.session.scalar(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}))
+
+
 def pending_migrations() -> int:
     """Revisions the database has not applied yet (all of them on an empty database)."""
     scripts = migration_scripts()
     applied = None
-    if db.session.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL")):
+    if has_table("alembic_version"):
         applied = db.session.scalars(text("SELECT version_num FROM alembic_version")).all()
     current = tuple(applied) if applied else None
     return sum(1 for _ in scripts.iterate_revisions(tuple(scripts.get_heads()), current))
 
 
 def pending_seed_sets() -> int:
-    """Seed sets of this environment not applied yet."""
-    states = runner.status(read_sets(), current_app.config["NAME"])
+    """Seed sets of this environment not applied yet (all of them before the migration that
+    records them has run)."""
+    environment = current_app.config["NAME"]
+    if not has_table(SeedRecord.__tablename__):
+        return sum(1 for seed_set in read_sets() if environment in seed_set.environments)
+    states = runner.status(read_sets(), environment)
     return sum(1 for _, state in states if state == "pending")
+
+
+def first_line(error: Exception) -> str:
+    """The line of a database error that says what went wrong (PostgreSQL adds the
+    statement, a caret under it, and hints on the lines after)."""
+    reason = str(getattr(error, "orig", None) or error.__class__.__name__).strip()
+    line = reason.splitlines()[0] if reason else error.__class__.__name__
+    if "unsupported startup parameter" in reason:
+        line += " (behind PgBouncer? set DB_BEHIND_PGBOUNCER=true)"
+    return line
+
+
+def not_ready(message: str, log_line: str) -> ServiceUnavailable:
+    """The 503 that takes this process out of the load balancer, logged and counted."""
+    current_app.logger.warning("Readiness check failed: %s", log_line)
+    READY.set(0)
+    return ServiceUnavailable(message, retry_after=current_app.config["HEALTH_RETRY_AFTER"])
 
 
 def cache_store_check() -> dict | None:
@@ -74,24 +104,21 @@ def cache_store_check() -> dict | None:
 
 @bp.get("/ready")
 def ready() -> dict:
-    """Readiness: the database answers a query. The answer also reports each dependency's
-    latency (the database's, the shared cache store's), and the migrations and seed sets the
-    database still lacks. Those, and a failing cache, do not make the service unready: they
-    are for dashboards and alerts, as metrics too."""
+    """Readiness: the database answers a query and has the schema. The answer also reports
+    each dependency's latency (the database's, the shared cache store's), and the migrations
+    and seed sets the database still lacks. Those, and a failing cache, do not make the
+    service unready (in a rolling deploy, old code serves while the new migrations run):
+    they are for dashboards and alerts, as metrics too."""
     started = time.perf_counter()
     try:
         db.session.execute(text("SELECT 1"))
         database_ms = milliseconds_since(started)
+        if not has_table("alembic_version"):
+            raise not_ready(NO_SCHEMA, NO_SCHEMA)
         migrations, seed_sets = pending_migrations(), pending_seed_sets()
     except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error.__class__.__name__).strip()
-        if "unsupported startup parameter" in reason:
-            reason += " (behind PgBouncer? set DB_BEHIND_PGBOUNCER=true)"
-        current_app.logger.warning("Readiness check failed: %s", reason.splitlines()[-1])
-        READY.set(0)
-        raise ServiceUnavailable(
-            "The database is unreachable; the service is not ready.",
-            retry_after=current_app.config["HEALTH_RETRY_AFTER"],
+        raise not_ready(
+            "The database is unreachable; the service is not ready.", first_line(error)
         ) from error
     READY.set(1)
     MIGRATIONS_PENDING.set(migrations)

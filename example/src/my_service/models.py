@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
-from .auth.models import Credential, PasswordReset, RefreshToken
+from .auth.models import Credential, EmailChange, PasswordReset, RefreshToken
 from .caching import cache_generations
 from .idempotency import IdempotencyKey
 from .projects.models import Project
@@ -11,6 +11,7 @@ from .users.models import Role, User
 
 __all__ = [
     "Credential",
+    "EmailChange",
     "IdempotencyKey",
     "PasswordReset",
     "Project",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -25,8 +26,10 @@ MIN_SECRET_BYTES = 32
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
-class ConfigurationError(RuntimeError):
-    """A setting is missing or malformed; the message names it and the fix."""
+class ConfigurationError(click.ClickException):
+    """A setting is missing or malformed; the message names it and the fix.
+
+    A click error, so every `flask` command that meets one prints its one line and exits 1."""
 
 
 def choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
@@ -82,22 +85,34 @@ def database_url(value: str, variable: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def strong_secret(env: Mapping[str, str], name: str) -> str:
-    """A secret fit for production: set, not a known placeholder, 32 bytes or more."""
+def strong_secrets(env: Mapping[str, str], name: str) -> list[str]:
+    """A comma-separated list of secrets fit for production: each one as strong as one secret."""
+    values = words(env, name)
+    for position, value in enumerate(values, start=1):
+        strong_secret({name: value}, name, f"{name}, entry {position},")
+    return values
+
+
+def strong_secret(env: Mapping[str, str], name: str, label: str = "") -> str:
+    """A secret fit for production: set, not a known placeholder, 32 bytes or more.
+
+    The errors name it as `label` (the setting's name unless given), never its value.
+    """
     value = env.get(name) or ""
+    label = label or name
     if not value:
         raise ConfigurationError(
-            f"{name} is not set: production needs it in the environment "
+            f"{label} is not set: production needs it in the environment "
             "(see .env.example for its form)"
         )
     if value.strip().lower() in PLACEHOLDER_SECRETS:
         raise ConfigurationError(
-            f"{name} is a placeholder, not a secret: set it to a random value, for example "
+            f"{label} is a placeholder, not a secret: set it to a random value, for example "
             "the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
         )
     if len(value.encode()) < MIN_SECRET_BYTES:
         raise ConfigurationError(
-            f"{name} is {len(value.encode())} bytes long: use {MIN_SECRET_BYTES} or more, "
+            f"{label} is {len(value.encode())} bytes long: use {MIN_SECRET_BYTES} or more, "
             "for example `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
         )
     return value

@@ -208,7 +208,8 @@ def forged(app, ada, **changes) -> str:
     """A token like the app's, with some part of it changed."""
     token = create_access_token(str(ada.id), additional_claims={"tv": 0})
     claims = decode_token(token)
-    header = jwt.get_unverified_header(token)
+    # The header names the key; its `alg` goes, or PyJWT would sign with it whatever asked.
+    header = {k: v for k, v in jwt.get_unverified_header(token).items() if k != "alg"}
     key = changes.pop("key", app.config["JWT_SECRET_KEY"])
     algorithm = changes.pop("algorithm", "HS256")
     return jwt.encode({**claims, **changes}, key, algorithm=algorithm, headers=header)
@@ -223,6 +224,11 @@ def forged(app, ada, **changes) -> str:
         {"type": "refresh"},
         {"sub": "987654321"},
         {"tv": 7},
+        # The right key with another HMAC: PyJWT warns that the key is short for HS512.
+        pytest.param(
+            {"algorithm": "HS512"},
+            marks=pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+        ),
     ],
     ids=[
         "wrong-signature",
@@ -231,6 +237,7 @@ def forged(app, ada, **changes) -> str:
         "refresh-as-access",
         "no-such-user",
         "old-session",
+        "another-hmac-algorithm",
     ],
 )
 def test_a_tampered_token_is_refused_with_401(app, anonymous, ada, changes):
@@ -272,3 +279,37 @@ def test_sign_in_issues_refresh_tokens_that_are_stored_and_expire(anonymous, ada
     stored = session.scalar(select(RefreshToken).where(RefreshToken.user_id == ada.id))
     assert stored.jti == decode_token(refresh)["jti"]
     assert stored.expires_at.timestamp() >= before + 13 * 24 * 3600
+
+
+@pytest.mark.parametrize("kid", ["0123456789abcdef", None], ids=["unknown-kid", "no-kid"])
+def test_a_token_that_names_no_known_key_is_refused(app, anonymous, ada, kid):
+    claims = decode_token(create_access_token(str(ada.id), additional_claims={"tv": 0}))
+    header = {"kid": kid} if kid else None
+    token = jwt.encode(claims, app.config["JWT_SECRET_KEY"], algorithm="HS256", headers=header)
+    assert "kid" not in jwt.get_unverified_header(token) or kid
+    response = anonymous.get(ME, headers=as_bearer(token))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_token"
+
+
+def test_a_deactivated_users_tokens_stay_dead_after_reactivation(client, anonymous, ada):
+    tokens = sign_in(anonymous).get_json()
+    for active in (False, True):
+        response = client.patch(f"/api/v1/users/{ada.id}", json={"is_active": active})
+        assert response.status_code == 200
+    assert anonymous.get(ME, headers=as_bearer(tokens["access_token"])).status_code == 401
+    assert refresh(anonymous, tokens) == 401
+    assert sign_in(anonymous).status_code == 200  # reactivated: a new sign-in works
+
+
+def test_signing_in_rehashes_a_password_hashed_with_weaker_parameters(app, anonymous, ada, session):
+    weak = session.get(Credential, ada.id).password_hash
+    app.config["PASSWORD_HASH_PROFILE"] = "RFC_9106_LOW_MEMORY"
+    assert sign_in(anonymous).status_code == 200
+    session.expire_all()
+    stronger = session.get(Credential, ada.id).password_hash
+    assert stronger != weak
+    assert "$m=65536," in stronger
+    assert sign_in(anonymous).status_code == 200
+    session.expire_all()
+    assert session.get(Credential, ada.id).password_hash == stronger  # strong enough: kept

@@ -69,7 +69,7 @@ def run(
     until: Callable[[], bool] | None = None,
 ) -> list[Outcome]:
     """`clients` threads calling `work(client, n)`: `rounds` calls each, for `seconds`, or
-    until `until()` is true."""
+    until `until()` is true, whichever comes first."""
     outcomes: list[Outcome] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds if seconds is not None else None

@@ -22,10 +22,27 @@ from pathlib import Path
 from my_service.database.backup import candidate_bin_dirs
 
 CONFIG = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+ATTEMPTS = 3  # starts on a fresh port when another process took the free one meanwhile
+# The image's settings, plus a file each worker writes once it has loaded the service: the
+# master listens before it forks any worker, so its socket alone says no worker is up.
+WORKER_MARKERS = """\
+import os
+import runpy
+from pathlib import Path
+
+image_settings = runpy.run_path({config!r})
+globals().update(image_settings)
+
+
+def post_worker_init(worker):
+    image_settings["post_worker_init"](worker)
+    Path({folder!r}, str(os.getpid()) + ".up").touch()
+"""
 
 
 def free_port() -> int:
-    """A TCP port nothing listens on right now."""
+    """A TCP port nothing listens on right now (a server started on it later may find it
+    taken: see `ATTEMPTS`)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -104,6 +121,7 @@ class ThrowawayPostgres:
         self.folder = own_folder("throwaway-postgres-")
         self.data = self.folder / "data"
         self.port = free_port()
+        self.started = False
         self.library = preload
         self.run(self.program("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres")
         settings: dict[str, str | int] = {
@@ -132,9 +150,21 @@ class ThrowawayPostgres:
         )
 
     def start(self) -> None:
-        """Start the server (again) on its port, and wait until it takes connections."""
+        """Start the server (again) on its port, and wait until it takes connections; on
+        another port when its first start finds the port taken."""
         log = self.folder / "server.log"
-        self.run(self.program("pg_ctl"), "start", "-w", "-D", self.data, "-l", log)
+        for attempt in range(ATTEMPTS):
+            try:
+                self.run(self.program("pg_ctl"), "start", "-w", "-D", self.data, "-l", log)
+                self.started = True
+                return
+            except subprocess.CalledProcessError:
+                taken = "could not bind" in log.read_text(errors="replace")
+                if self.started or not taken or attempt == ATTEMPTS - 1:
+                    raise
+            self.port = free_port()
+            with (self.data / "postgresql.auto.conf").open("a") as conf:
+                conf.write(f"port = {self.port}\n")
 
     def stop(self, mode: str = "fast") -> None:
         """Stop it: fast (clients are cut off) or immediate (as in a crash)."""
@@ -200,22 +230,41 @@ class PgBouncer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+class PortTaken(RuntimeError):
+    """Another process took the free port before the server bound it."""
+
+
 class Gunicorn:
     """The service under gunicorn, as the image runs it, on a port of its own."""
 
     def __init__(
         self, env: dict[str, str], workers: int = 2, app: str = "my_service:create_app()"
     ) -> None:
+        self.workers = workers
+        self.folder = Path(tempfile.mkdtemp(prefix="gunicorn-"))
+        self.markers = self.folder / "workers"
+        self.markers.mkdir()
+        config = self.folder / "gunicorn.conf.py"
+        config.write_text(WORKER_MARKERS.format(config=str(CONFIG), folder=str(self.markers)))
+        for attempt in range(ATTEMPTS):
+            self.start(config, env, app)
+            try:
+                wait_for(self.ready, f"gunicorn and its {workers} workers serving", 60)
+                return
+            except PortTaken:
+                if attempt == ATTEMPTS - 1:
+                    raise
+
+    def start(self, config: Path, env: dict[str, str], app: str) -> None:
+        """Start gunicorn on free ports, with the settings the image runs with."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # METRICS_ACCESS=port (the default): the master serves every worker's metrics here.
         self.metrics_port = free_port()
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
         env = {"METRICS_PORT": str(self.metrics_port), **env}
-        self.folder = Path(tempfile.mkdtemp(prefix="gunicorn-"))
-        # The settings the image runs with, on a port and a log file of this server's own.
-        command = [sys.executable, "-m", "gunicorn", "--config", str(CONFIG)]
-        command += ["--workers", str(workers), "--bind", f"127.0.0.1:{self.port}"]
+        command = [sys.executable, "-m", "gunicorn", "--config", str(config)]
+        command += ["--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}"]
         command += ["--access-logfile", str(self.folder / "access.log"), "--graceful-timeout", "5"]
         with (self.folder / "server.log").open("wb") as log:
             self.process = subprocess.Popen(
@@ -226,26 +275,40 @@ class Gunicorn:
                 stderr=log,
                 start_new_session=True,
             )
-        wait_for(self.ready, "gunicorn accepting connections")
 
     def ready(self) -> bool:
-        """Whether it answers (failing at once if it exited)."""
+        """Whether it listens and every worker has loaded the service (failing at once if
+        it exited)."""
         if self.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited {self.process.returncode}:\n{self.log()[-3000:]}")
-        return listening(self.port)
+            log = self.log()
+            if "Connection in use" in log or "Address already in use" in log:
+                raise PortTaken(log[-3000:])
+            raise RuntimeError(f"gunicorn exited {self.process.returncode}:\n{log[-3000:]}")
+        up = {int(marker.stem) for marker in self.markers.glob("*.up")}
+        return listening(self.port) and len(up & self.live_worker_pids()) >= self.workers
 
     def log(self) -> str:
         """What gunicorn and the service wrote to standard error."""
         return (self.folder / "server.log").read_text(errors="replace")
 
     def access_log(self) -> list[dict]:
-        """The access log's lines (JSON)."""
+        """The access log's complete lines (JSON): the last may be half-written."""
         log = self.folder / "access.log"
-        return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        complete = log.read_text().split("\n")[:-1] if log.exists() else []
+        return [json.loads(line) for line in complete]
+
+    def answered(self, request_ids: set[str]) -> list[dict]:
+        """The access lines of the requests with these ids."""
+        return [line for line in self.access_log() if line["request_id"] in request_ids]
 
     def worker_pids(self) -> set[int]:
         """The workers that served requests, from the access log."""
         return {line["pid"] for line in self.access_log()}
+
+    def every_worker_answered(self) -> bool:
+        """Whether each worker has answered a request: the kernel, not the test, picks which
+        worker accepts a connection, so a test that needs both keeps sending until this."""
+        return len(self.worker_pids()) >= self.workers
 
     def live_worker_pids(self) -> set[int]:
         """The master's child processes now: its workers."""

@@ -45,8 +45,9 @@ def test_stats_lists_the_slowest_statements_once_the_extension_exists():
         engine.dispose()
         listed = stats(str(url))
         assert listed.returncode == 0, listed.stderr
-        [slowest, *_] = listed.stdout.splitlines()
-        assert "pg_sleep" in slowest and " 5 calls" in slowest
-        assert float(slowest.split()[0]) >= 50  # ms, the mean of five 50 ms sleeps
+        # Its row, wherever it ranks: one stall elsewhere may outrank it by mean.
+        [sleeps] = [line for line in listed.stdout.splitlines() if "pg_sleep" in line]
+        assert " 5 calls" in sleeps
+        assert float(sleeps.split()[0]) >= 50  # ms, the mean of five 50 ms sleeps
     finally:
         server.close()

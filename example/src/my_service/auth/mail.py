@@ -1,15 +1,18 @@
-"""Mail the service sends (password resets), through the SMTP server the settings name.
+"""Mail the service sends (password resets, email changes), through the SMTP server the
+settings name.
 
-Mail goes out after the response has been sent, so the answer to a reset request
-takes as long whether or not the address has an account.
+Mail goes out after the response has been sent. Work that only some answers would
+do (for a reset, everything a known address costs: the lookup, the token, the mail)
+runs then too, through `after_response`, so every answer takes as long.
 """
 
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from flask import Response, current_app
+from flask import Flask, Response, after_this_request, current_app
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +52,6 @@ class SmtpServer:
         )
 
 
-def send_after(response: Response, mail: EmailMessage) -> None:
-    """Send `mail` once `response` has gone out; a failure is logged, never raised."""
-    server = SmtpServer.configured()
-    response.call_on_close(lambda: deliver(mail, server))
-
-
 def deliver(mail: EmailMessage, server: SmtpServer) -> None:
     """Hand `mail` to the SMTP server."""
     try:
@@ -67,3 +64,22 @@ def deliver(mail: EmailMessage, server: SmtpServer) -> None:
     except (OSError, smtplib.SMTPException) as error:
         # The address is personal data: the log names the failure, not the recipient.
         logger.error("Mail not sent (%s): %s", mail["Subject"], type(error).__name__)
+
+
+def after_response(work: Callable[..., None], *args: object) -> None:
+    """Run `work(*args)` once the response has gone out, in an app context of its own."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def schedule(response: Response) -> Response:
+        response.call_on_close(lambda: run_detached(app, work, args))
+        return response
+
+
+def run_detached(app: Flask, work: Callable[..., None], args: tuple) -> None:
+    """Run `work` outside the request; a failure is logged, since nobody is left to answer."""
+    with app.app_context():
+        try:
+            work(*args)
+        except Exception:  # the client has its answer: log whatever went wrong
+            logger.exception("Work after the response failed: %s", work.__name__)

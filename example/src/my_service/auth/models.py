@@ -1,5 +1,5 @@
 """What signing in remembers: each user's password and session version, the refresh tokens
-issued, and the password-reset tokens mailed."""
+issued, and the password-reset and email-change tokens mailed."""
 
 from datetime import datetime
 
@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Identity, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
+from ..validation import EMAIL_LENGTH
 
 
 class Credential(Model):
@@ -44,6 +45,20 @@ class PasswordReset(Model):
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class EmailChange(Model):
+    """A move to a new email address: the token mailed to it is stored hashed, good once."""
+
+    __tablename__ = "email_changes"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    new_email: Mapped[str] = mapped_column(String(EMAIL_LENGTH))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

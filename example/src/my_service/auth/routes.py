@@ -5,7 +5,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from flask import Response, after_this_request, current_app
+from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from ..extensions import db, limiter
 from ..users.models import User
 from ..validation import ModelValidationError
-from .mail import message, send_after
+from .mail import SmtpServer, after_response, deliver, message
 from .models import Credential, PasswordReset, RefreshToken
 from .passwords import check_new_password, hash_password, needs_rehash, verify_password
 from .policies import Policy, access, current_caller
@@ -74,6 +74,21 @@ def reset_mail(user: User, token: str) -> EmailMessage:
         f"It works once, for {config['PASSWORD_RESET_MINUTES']} minutes. "
         "If it was not you, ignore this mail.\n",
     )
+
+
+def mail_reset_token(email: str) -> None:
+    """Store a reset token for the active account with this address, if any, and mail it."""
+    user, _ = account_by_email(email)
+    if user is None or not user.is_active:
+        return
+    token = secrets.token_urlsafe(32)
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    expires_at = datetime.now(UTC) + timedelta(minutes=minutes)
+    db.session.add(
+        PasswordReset(user_id=user.id, token_hash=token_digest(token), expires_at=expires_at)
+    )
+    db.session.commit()
+    deliver(reset_mail(user, token), SmtpServer.configured())
 
 
 @blp.route("/token")
@@ -192,25 +207,11 @@ class PasswordResetRequest(MethodView):
     def post(self, data: dict) -> dict:
         """Mail a password-reset token to an address.
 
-        The answer is the same whether or not the address has an account, and the mail
-        leaves after it. The token works once, until it expires.
+        The answer is the same whether or not the address has an account, and takes as
+        long: looking the address up, storing the token and mailing it all happen after
+        it. The token works once, until it expires.
         """
-        user, _ = account_by_email(data["email"])
-        if user is not None and user.is_active:
-            token = secrets.token_urlsafe(32)
-            expires_at = datetime.now(UTC) + timedelta(
-                minutes=current_app.config["PASSWORD_RESET_MINUTES"]
-            )
-            digest = token_digest(token)
-            db.session.add(PasswordReset(user_id=user.id, token_hash=digest, expires_at=expires_at))
-            db.session.commit()
-            mail = reset_mail(user, token)
-
-            @after_this_request
-            def send(response: Response) -> Response:
-                send_after(response, mail)
-                return response
-
+        after_response(mail_reset_token, data["email"])
         return {"message": RESET_SENT}
 
 

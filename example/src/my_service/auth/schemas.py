@@ -1,4 +1,4 @@
-"""How signing in, tokens and password changes are read from and written to JSON."""
+"""How signing in, tokens, password and email changes are read from and written to JSON."""
 
 from marshmallow import Schema, fields, validate
 
@@ -51,6 +51,19 @@ class PasswordResetSchema(Schema):
 
     token = Text(required=True, validate=validate.Length(min=1, max=256))
     new_password = Text(required=True, load_only=True, validate=PASSWORD)
+
+
+class EmailChangeSchema(Schema):
+    """The current password, and the address to move the account to."""
+
+    current_password = Text(required=True, load_only=True, validate=PASSWORD)
+    new_email = fields.Email(required=True, validate=validate.Length(max=EMAIL_LENGTH))
+
+
+class EmailChangeConfirmSchema(Schema):
+    """The token mailed to the new address."""
+
+    token = Text(required=True, validate=validate.Length(min=1, max=256))
 
 
 class MessageSchema(Schema):

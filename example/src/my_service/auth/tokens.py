@@ -1,7 +1,8 @@
 """Tokens: short-lived access tokens and single-use refresh tokens (JWT, flask-jwt-extended).
 
 Every token carries the user's session version (`tv`); bumping it in `credentials`
-ends every session of the user at once (sign-out, password change, deactivation).
+ends every session of the user at once (sign-out, password change or reset, email
+change, deactivation), and voids every reset or email-change token mailed before.
 Refresh tokens are also stored, so each is good for one refresh, which issues the
 next; presenting one twice means it was stolen, and ends every session too.
 Signing keys rotate: each token names its key (`kid`), and the previous keys keep
@@ -29,7 +30,7 @@ from ..errors import handle_http_error
 from ..extensions import db, jwt
 from ..users.models import Role, User
 from .callers import Caller
-from .models import Credential, RefreshToken
+from .models import Credential, EmailChange, PasswordReset, RefreshToken
 
 # OAuth's name for this kind of token (not a password, whatever bandit's B105 says).
 TOKEN_TYPE = "Bearer"  # nosec B105
@@ -164,7 +165,8 @@ def issue_tokens(user: User, credential: Credential) -> dict:
 
 
 def end_sessions(user_id: int, executor=None) -> None:
-    """End every session of the user: older tokens are refused, stored refresh tokens revoked.
+    """End every session of the user: older tokens are refused, stored refresh tokens revoked,
+    and every mailed password-reset or email-change token not yet used is void.
 
     `executor` runs the statements (the session by default; a connection during a flush).
     """
@@ -179,6 +181,13 @@ def end_sessions(user_id: int, executor=None) -> None:
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
+    # Marked used rather than deleted: a token being confirmed may be written back after this.
+    for mailed in (PasswordReset, EmailChange):
+        executor.execute(
+            update(mailed)
+            .where(mailed.user_id == user_id, mailed.used_at.is_(None))
+            .values(used_at=datetime.now(UTC))
+        )
 
 
 def end_sessions_of_disabled_users(session: Session, _flush: UOWTransaction, _instances) -> None:

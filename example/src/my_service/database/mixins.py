@@ -35,6 +35,12 @@ class SoftDeleteMixin:
         self.deleted_at = None
 
 
+# Built once: the option is immutable, and building it analyses its lambda each time.
+HIDE_DELETED = with_loader_criteria(
+    SoftDeleteMixin, lambda cls: cls.deleted_at.is_(None), include_aliases=True
+)
+
+
 def hide_soft_deleted_rows(state: ORMExecuteState) -> None:
     """Add `deleted_at IS NULL` for every soft-deletable entity a SELECT loads.
 
@@ -48,8 +54,4 @@ def hide_soft_deleted_rows(state: ORMExecuteState) -> None:
         and not state.is_column_load
         and not state.execution_options.get("include_deleted", False)
     ):
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                SoftDeleteMixin, lambda cls: cls.deleted_at.is_(None), include_aliases=True
-            )
-        )
+        state.statement = state.statement.options(HIDE_DELETED)

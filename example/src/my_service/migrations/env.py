@@ -5,16 +5,14 @@ import logging
 import click
 from alembic import context
 from flask import current_app
-from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from my_service.database import migration_runs
 from my_service.database.errors import connection_problem
 from my_service.database.revisions import tidy_revision
 
 logger = logging.getLogger("alembic.env")
-# Any fixed number: it names the advisory lock that keeps two migration runs apart.
-MIGRATION_LOCK = 2_718_281
 
 
 def configure_arguments() -> dict:
@@ -48,36 +46,60 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         **configure_arguments(),
     )
+    # The timeouts `flask db upgrade` runs with, for whoever runs this SQL (and for squawk).
+    for name, value in current_app.config["MIGRATION_TIMEOUTS"].items():
+        context.execute(f"SET {name} = {int(value)}")
     with context.begin_transaction():
         context.run_migrations()
 
 
-def run_on(connection: Connection) -> None:
-    """Run the migrations on one connection, in one transaction, one process at a time.
-
-    Replicas that start together all run `flask db upgrade`: the first takes the lock and
-    migrates; the others wait for it, then find the schema current and do nothing. The
-    lock lasts the transaction, so it also holds through PgBouncer's transaction pooling.
-    """
+def run_on(connection: Connection, **options) -> None:
+    """Run the migrations on one connection."""
     context.configure(
-        connection=connection, target_metadata=target_metadata(), **configure_arguments()
+        connection=connection, target_metadata=target_metadata(), **options, **configure_arguments()
     )
     with context.begin_transaction():
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
 def run_migrations_online() -> None:
-    """Run the migrations on a connection handed in (tests) or on the app's engine."""
-    # Tools such as pytest-alembic hand in an Engine or a Connection.
+    """Run the migrations one run at a time, each revision in a transaction of its own."""
+    # Tools such as pytest-alembic hand in an Engine or a Connection; the test suite's
+    # per-test transaction puts a Connection in place of the app's engine.
     connectable = context.config.attributes.get("connection")
-    if connectable is None:
+    if connectable is None and isinstance(current_app.extensions["migrate"].db.engine, Connection):
         connectable = current_app.extensions["migrate"].db.engine
     if isinstance(connectable, Connection):
-        run_on(connectable)
+        run_in_one_transaction(connectable)
         return
-    with connect(connectable) as connection:
-        run_on(connection)
+    engine = connectable if connectable is not None else migration_engine()
+    retries = current_app.config["MIGRATION_LOCK_RETRIES"]
+    with connect(engine) as lock_connection, connect(engine) as connection:
+        with migration_runs.one_run_at_a_time(lock_connection):
+            migration_runs.with_lock_retries(
+                lambda: run_on(connection, transaction_per_migration=True), retries
+            )
+
+
+def run_in_one_transaction(connection: Connection) -> None:
+    """Run the migrations on a connection handed in, in one transaction holding the lock."""
+    context.configure(
+        connection=connection, target_metadata=target_metadata(), **configure_arguments()
+    )
+    with context.begin_transaction():
+        migration_runs.transaction_lock(connection)
+        context.run_migrations()
+
+
+def migration_engine() -> Engine:
+    """An engine with the app's connection settings and the migrations' own timeouts."""
+    config = current_app.config
+    return migration_runs.migration_engine(
+        current_app.extensions["migrate"].db.engine.url,
+        config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"],
+        config["MIGRATION_TIMEOUTS"],
+        config["DB_BEHIND_PGBOUNCER"],
+    )
 
 
 def connect(engine: Engine) -> Connection:

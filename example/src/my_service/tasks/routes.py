@@ -1,8 +1,9 @@
 """/api/v1/tasks: list, create, read, update and delete tasks.
 
 A member sees and changes the tasks of the projects they own and the tasks assigned
-to them, creates tasks in their own projects, and deletes only those; an
-administrator does all of it everywhere.
+to them, creates tasks in their own projects, and deletes only those; they assign
+tasks only to users they may see (themselves). An administrator does all of it
+everywhere.
 """
 
 from flask.views import MethodView
@@ -23,6 +24,8 @@ from ..projects.models import Project
 from ..projects.routes import visible_projects
 from ..rest import assign
 from ..tags.models import Tag
+from ..users.models import User
+from ..users.routes import visible_users
 from ..validation import DomainRuleError
 from .models import Status, Task
 from .schemas import TaskListArguments, TaskSchema, TaskUpdateSchema
@@ -55,9 +58,18 @@ def tags_named(tags: list[dict]) -> list[Tag]:
     return [found.get(name) or Tag(name=name) for name in names]
 
 
+def check_assignee(user_id: int) -> None:
+    """Refuse an assignee the caller may not see with the answer a missing user gets (409)."""
+    visible = visible_users(current_caller()).where(User.id == user_id)
+    if db.session.scalar(visible) is None:
+        raise DomainRuleError("assignee_id refers to a user that does not exist")
+
+
 def apply(task: Task, data: dict) -> None:
-    """Write `data` into a task, through the model's rules for status and tags."""
+    """Write `data` into a task, through the model's rules for status, tags and assignees."""
     task.check_editable()
+    if data.get("assignee_id") is not None:
+        check_assignee(data["assignee_id"])
     if "tags" in data:
         task.tags = tags_named(data.pop("tags"))
     status = data.pop("status", None)
@@ -106,7 +118,8 @@ class Tasks(MethodView):
 
         A member creates tasks in the projects they own. Tags are given by name and
         created when new. A project that is archived, or does not exist (or is not the
-        member's), is a 409.
+        member's), is a 409; so is an assignee who does not exist or whom the caller may
+        not see (a member sees only themselves).
         """
         own_project = visible_projects(current_caller()).where(Project.id == data.pop("project_id"))
         project = db.session.scalar(own_project)
@@ -144,7 +157,8 @@ class TaskById(MethodView):
         """Change some of a task's fields.
 
         Only the fields sent change; `status: done` completes the task and stamps
-        `completed_at`. A task of an archived project is read-only (409).
+        `completed_at`. A task of an archived project is read-only (409). An assignee
+        who does not exist, or whom the caller may not see, is a 409 (the same answer).
         """
         task = visible_task_or_404(task_id)
         with db.session.no_autoflush:

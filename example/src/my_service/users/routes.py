@@ -4,6 +4,8 @@ Administrators manage every account; a member sees and changes only their own, a
 never its role or whether it is active.
 """
 
+import logging
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import Select, func, select
@@ -21,8 +23,13 @@ from ..rest import assign
 from .models import User
 from .schemas import UserListArguments, UserSchema, UserUpdateSchema
 
+logger = logging.getLogger(__name__)
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="People with accounts.")
 ADMIN_ONLY_FIELDS = {"role", "is_active"}
+OWN_EMAIL = (
+    "Change your own email with POST /api/v1/auth/email: it asks for your password "
+    "and mails a confirmation token to the new address."
+)
 
 
 def visible_users(caller: Caller) -> Select:
@@ -114,15 +121,30 @@ class UserById(MethodView):
     def patch(self, data: dict, user_id: int) -> User:
         """Change some of a user's fields.
 
-        Only the fields sent change. A member may change only their own name and email,
+        Only the fields sent change. A member may change only their own name,
         never `role` or `is_active` (403); an email that belongs to another live account
-        is a 409.
+        is a 409. Nobody changes their own email here (403): that is
+        `POST /api/v1/auth/email`, which asks for the password and confirms the address.
+        An administrator's change of someone's email is logged.
         """
         user = visible_user_or_404(user_id)
-        if not current_caller().is_admin and ADMIN_ONLY_FIELDS & data.keys():
+        caller = current_caller()
+        if not caller.is_admin and ADMIN_ONLY_FIELDS & data.keys():
             raise Forbidden("Only an administrator may change role or is_active.")
+        if "email" in data and user.id == caller.user_id:
+            raise Forbidden(OWN_EMAIL)
+        old_email = user.email
         assign(user, data)
         db.session.commit()
+        if user.email != old_email:
+            # Who controls an address controls the account: keep a trace of who moved it.
+            logger.warning(
+                "Email of user %s changed from %s to %s by user %s",
+                user.id,
+                old_email,
+                user.email,
+                caller.user_id,
+            )
         return user
 
     @access(Policy.ADMIN)
