@@ -185,10 +185,13 @@ def wait_until_answers(url: str, process: subprocess.Popen, seconds: float = 60)
 # the same processes. A new file under template/tests/topology must be added here.
 TOPOLOGY_ANSWERS: dict[str, set[str]] = {
     "test_cache_coherence.py": {"cache_backend", "auth"},
+    "test_concurrent_index_migrated_once.py": {"db_driver"},
     "test_metrics_across_workers.py": set(),
+    "test_migration_under_load.py": {"db_driver", "example_domain"},
     "test_migrations_at_once.py": {"example_domain", "db_driver"},
     "test_outages.py": {"db_driver", "cache_backend", "auth"},
     "test_pgbouncer.py": {"db_driver", "auth"},
+    "test_provider_keys_under_load.py": {"auth"},
     "test_redis_outage.py": {"cache_backend"},
     "test_served_as_in_the_image.py": set(),
     "test_statement_stats.py": {"db_driver"},
