@@ -67,7 +67,7 @@ def notice_mail(user: User, new_email: str) -> EmailMessage:
 
 def mail_email_change(user_id: int, new_email: str) -> None:
     """Tell the current address, and mail a token to the new one unless it is taken."""
-    user = db.session.get(User, user_id)
+    user = db.session.get_one(User, user_id)
     server = SmtpServer.configured()
     if not address_taken(new_email):
         token = secrets.token_urlsafe(32)

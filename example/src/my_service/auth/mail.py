@@ -68,7 +68,7 @@ def deliver(mail: EmailMessage, server: SmtpServer) -> None:
 
 def after_response(work: Callable[..., None], *args: object) -> None:
     """Run `work(*args)` once the response has gone out, in an app context of its own."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy in Flask
 
     @after_this_request
     def schedule(response: Response) -> Response:

@@ -8,7 +8,7 @@ workers), and stops when the last of them exits.
 
 import fcntl
 import logging
-import subprocess
+import subprocess  # nosec B404  # only for the error its library raises
 import time
 import warnings
 from collections.abc import Iterator
