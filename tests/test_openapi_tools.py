@@ -33,6 +33,7 @@ OPERATIONS = {
         "request_password_reset",
         "reset_password",
     },
+    "email": {"request_email_change", "confirm_email_change"},
     "users": {
         "list_users",
         "create_user",

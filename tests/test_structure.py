@@ -69,8 +69,13 @@ def recipe_paths(step: int, package: str) -> list[str]:
 def allow_the_drops(revision: Path) -> None:
     """Allow the revision's drops with a reason, as the recipe says, and format it."""
     allowance = (
-        '    allow("ban-drop-table", "ban-drop-type", "require-concurrent-index-deletion", '
-        'reason="the example domain is removed", whole_revision=True)\n'
+        "    allow(\n"
+        '        "ban-drop-table",\n'
+        '        "ban-drop-type",\n'
+        '        "require-concurrent-index-deletion",\n'
+        '        reason="the example domain is removed",\n'
+        "        whole_revision=True,\n"
+        "    )\n"
     )
     text = revision.read_text().replace("def upgrade():\n", f"def upgrade():\n{allowance}", 1)
     text = text.replace(

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import click
 from sqlalchemy.engine import make_url
 
-from ..settings import ConfigurationError
 from . import admin
 
 with warnings.catch_warnings():
@@ -33,8 +33,10 @@ ATTEMPTS = 3  # starts tried before giving up: initdb and pg_ctl can fail on a m
 LOCK_WAIT = 120  # seconds a process waits for another one to finish starting the server
 
 
-class EmbeddedServerError(ConfigurationError):
-    """The embedded server did not start; the message names its folder and what to do."""
+class EmbeddedServerError(click.ClickException):
+    """The embedded server did not start; the message names its folder and what to do.
+
+    A click error, so a `flask` command that meets one prints its one line and exits 1."""
 
 
 def embedded_database_url(instance_path: str, database: str, driver: str) -> str:
