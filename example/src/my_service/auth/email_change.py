@@ -21,7 +21,7 @@ from .mail import SmtpServer, after_response, deliver, message
 from .models import Credential, EmailChange
 from .passwords import verify_password
 from .policies import Policy, access, current_caller
-from .routes import token_digest
+from .routes import redeem, token_digest
 from .schemas import EmailChangeConfirmSchema, EmailChangeSchema, MessageSchema
 from .tokens import end_sessions
 
@@ -128,20 +128,7 @@ class EmailChangeConfirm(MethodView):
         A token that is unknown, used or expired is a 422; an address taken since is a
         409. Every session of the account ends: sign in with the new address.
         """
-        query = (
-            select(EmailChange)
-            .where(EmailChange.token_hash == token_digest(data["token"]))
-            .with_for_update()
-        )
-        change = db.session.scalar(query)
-        now = datetime.now(UTC)
-        if change is not None and (change.used_at is not None or change.expires_at <= now):
-            change = None  # used or expired: as good as unknown
-        # A query rather than the identity map, so a deleted user stays hidden.
-        user = db.session.scalar(select(User).where(User.id == change.user_id)) if change else None
-        if change is None or user is None or not user.is_active:
-            raise ModelValidationError("token", "is unknown, used or expired: ask for a new one")
-        change.used_at = now
+        change, user = redeem(EmailChange, data["token"])
         user.email = change.new_email
         end_sessions(user.id)
         db.session.commit()

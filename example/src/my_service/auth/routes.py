@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import TypeVar
 
 from flask import current_app
 from flask.views import MethodView
@@ -17,7 +18,7 @@ from ..extensions import db, limiter
 from ..users.models import User
 from ..validation import ModelValidationError
 from .mail import SmtpServer, after_response, deliver, message
-from .models import Credential, PasswordReset, RefreshToken
+from .models import Credential, EmailChange, PasswordReset, RefreshToken
 from .passwords import check_new_password, hash_password, needs_rehash, verify_password
 from .policies import Policy, access, current_caller
 from .schemas import (
@@ -35,6 +36,7 @@ blp = Blueprint(
     "auth", __name__, url_prefix="/api/v1/auth", description="Signing in and out, and passwords."
 )
 RESET_SENT = "If the address has an account, a reset token is on its way to it."
+Mailed = TypeVar("Mailed", PasswordReset, EmailChange)
 
 
 def account_by_email(email: str) -> tuple[User, Credential | None] | tuple[None, None]:
@@ -60,6 +62,21 @@ def set_password(user: User, credential: Credential | None, password: str) -> No
 def token_digest(token: str) -> str:
     """How a mailed reset token is stored: hashed, so a database leak cannot use it."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def redeem(model: type[Mailed], token: str) -> tuple[Mailed, User]:
+    """Mark a mailed token used and return it with its user; 422 if unknown, used or expired."""
+    query = select(model).where(model.token_hash == token_digest(token)).with_for_update()
+    mailed = db.session.scalar(query)
+    now = datetime.now(UTC)
+    if mailed is not None and (mailed.used_at is not None or mailed.expires_at <= now):
+        mailed = None  # used or expired: as good as unknown
+    # A query rather than the identity map, so a deleted user stays hidden.
+    user = db.session.scalar(select(User).where(User.id == mailed.user_id)) if mailed else None
+    if mailed is None or user is None or not user.is_active:
+        raise ModelValidationError("token", "is unknown, used or expired: ask for a new one")
+    mailed.used_at = now
+    return mailed, user
 
 
 def reset_mail(user: User, token: str) -> EmailMessage:
@@ -230,20 +247,7 @@ class PasswordResetConfirm(MethodView):
         A token that is unknown, used or expired is a 422. Every session of the account
         ends: sign in with the new password.
         """
-        query = (
-            select(PasswordReset)
-            .where(PasswordReset.token_hash == token_digest(data["token"]))
-            .with_for_update()
-        )
-        reset = db.session.scalar(query)
-        now = datetime.now(UTC)
-        if reset is not None and (reset.used_at is not None or reset.expires_at <= now):
-            reset = None  # used or expired: as good as unknown
-        # A query rather than the identity map, so a deleted user stays hidden.
-        user = db.session.scalar(select(User).where(User.id == reset.user_id)) if reset else None
-        if reset is None or user is None or not user.is_active:
-            raise ModelValidationError("token", "is unknown, used or expired: ask for a new one")
-        reset.used_at = now
+        _, user = redeem(PasswordReset, data["token"])
         set_password(user, db.session.get(Credential, user.id), data["new_password"])
         end_sessions(user.id)
         db.session.commit()
