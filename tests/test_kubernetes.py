@@ -17,9 +17,13 @@ from tests.support import ROOT, run
 TOOLS = ROOT / ".tools" / "kubernetes"
 OVERLAYS = ["production", "staging"]
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("kubectl") is None, reason="kubectl (which carries kustomize) is not installed"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("kubectl") is None, reason="kubectl (which carries kustomize) is not installed"
+    ),
+    # One worker runs them all: two installs of the tools into one folder at once break it.
+    pytest.mark.xdist_group("kubernetes"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -101,7 +101,7 @@ def test_the_recipe_for_removing_the_example_domain_leaves_a_working_project(
     run([*flask, "db", "upgrade"], project, env)  # a database that has the example tables
 
     deleted, edited = recipe_paths(1, PACKAGE), recipe_paths(2, PACKAGE)
-    assert len(deleted) == 7 and len(edited) == 15
+    assert len(deleted) == 8 and len(edited) == 15
     for path in deleted:
         target = project / path
         shutil.rmtree(target) if target.is_dir() else target.unlink()
