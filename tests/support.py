@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -149,15 +150,38 @@ def inner_temp_root(project: Path) -> str:
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600):
-    """Run a command, failing the test with its output when it fails."""
-    result = subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    """Run a command, failing the test with its output when it fails or outlives `timeout`.
+
+    The command runs in a process group of its own, so that a timeout stops what it started
+    as well (gunicorn masters and their workers, test servers), not only the command.
+    """
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
-    assert result.returncode == 0, (
-        f"{' '.join(command)} failed ({result.returncode}) in {cwd}\n"
-        f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        try:
+            stdout, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:  # a detached grandchild still holds the pipes
+            process.kill()
+            stdout, stderr = "", ""
+        raise AssertionError(
+            f"{' '.join(command)} did not finish within {timeout}s in {cwd}; it and what it "
+            f"started were stopped\n--- stdout\n{stdout[-6000:]}\n--- stderr\n{stderr[-6000:]}"
+        ) from None
+    assert process.returncode == 0, (
+        f"{' '.join(command)} failed ({process.returncode}) in {cwd}\n"
+        f"--- stdout\n{stdout[-6000:]}\n--- stderr\n{stderr[-6000:]}"
     )
-    return result
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def free_port() -> int:
