@@ -79,8 +79,30 @@ def test_the_applied_manifests_run_the_image_by_digest_in_the_overlays_namespace
         for entry in manifests
         if entry["kind"] in {"Deployment", "Job"}
         for container in entry["spec"]["template"]["spec"]["containers"]
+        if container["name"] == "app"
     ]
     assert images == [f"ghcr.io/example/my-service@sha256:{'0' * 64}"] * 2
+
+
+def test_production_reaches_postgresql_through_pgbouncer_and_staging_directly(checked):
+    project, _ = checked
+    for overlay, behind in [("production", True), ("staging", False)]:
+        manifests = {
+            (entry["kind"], entry["metadata"]["name"]): entry for entry in built(project, overlay)
+        }
+        assert (("Deployment", "my-service-pgbouncer") in manifests) is behind
+        assert (("Service", "my-service-pgbouncer") in manifests) is behind
+        server = manifests[("Deployment", "my-service")]["spec"]["template"]["spec"]
+        env = {entry["name"]: entry for entry in server["containers"][0]["env"]}
+        assert ("DB_BEHIND_PGBOUNCER" in env) is behind
+        if behind:
+            assert "@my-service-pgbouncer:6432/" in env["DATABASE_URL"]["value"]
+            # No secret value in the manifests: the credentials are Secret references.
+            assert "secretKeyRef" in env["DATABASE_PASSWORD"]["valueFrom"]
+            migration = manifests[("Job", "my-service-migrate")]["spec"]["template"]["spec"]
+            assert "DATABASE_URL" not in {
+                entry["name"] for entry in migration["containers"][0]["env"]
+            }
 
 
 def test_the_build_refuses_an_image_by_tag(checked):
