@@ -16,7 +16,7 @@ TEXT_FORMAT = "%(asctime)s %(levelname)-8s [%(request_id)s] %(name)s: %(message)
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s"
 JSON_RENAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
 # How Werkzeug's development server (`flask run`) ends the line it logs for each request.
-DEV_SERVER_REQUEST_LINE = '"%s" %s %s\n'
+DEV_SERVER_REQUEST_LINE = '"%s" %s %s'
 
 
 class RequestIdFilter(logging.Filter):
@@ -43,9 +43,7 @@ class DevServerRequestFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep every record but a request line of Werkzeug's server."""
-        return not (
-            record.name == "werkzeug" and str(record.msg).endswith(DEV_SERVER_REQUEST_LINE)
-        )
+        return not (record.name == "werkzeug" and str(record.msg).endswith(DEV_SERVER_REQUEST_LINE))
 
 
 def logging_config(level: str, log_format: str) -> dict:
