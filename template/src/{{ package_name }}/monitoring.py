@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 # What the app knows of a request and the server's access line carries; the app leaves
 # them in the WSGI environ under ACCESS_ENVIRON_KEY.
 ACCESS_FIELDS = ("request_id", "trace_id", "user_id", "queries")
-ACCESS_ENVIRON_KEY = "service.access_fields"
+ACCESS_ENVIRON_KEY = f"{__package__}.access_fields"
 # Set by a server that writes each request's line itself (gunicorn.conf.py).
 SERVER_WRITES_ACCESS_LINES = "SERVER_WRITES_ACCESS_LINES"
 
