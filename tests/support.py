@@ -217,7 +217,7 @@ TOPOLOGY_ANSWERS: dict[str, set[str]] = {
     "test_pgbouncer.py": {"db_driver", "auth"},
     "test_provider_keys_under_load.py": {"auth"},
     "test_redis_outage.py": {"cache_backend"},
-    "test_served_as_in_the_image.py": set(),
+    "test_served_as_in_the_image.py": {"auth"},
     "test_statement_stats.py": {"db_driver"},
     "test_traces_across_workers.py": {"db_driver", "auth"},
 }
