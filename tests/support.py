@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -158,6 +159,15 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeou
         f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
     )
     return result
+
+
+def newest_revision(versions: Path) -> str:
+    """The head of a rendered project's revisions: the one no other revision revises."""
+    sources = [path.read_text() for path in versions.glob("*.py")]
+    revisions = {re.search(r'^revision = "(\w+)"', text, re.M)[1] for text in sources}
+    revised = {m for text in sources for m in re.findall(r'^down_revision = "(\w+)"', text, re.M)}
+    [newest] = revisions - revised
+    return newest
 
 
 def free_port() -> int:

@@ -1,14 +1,13 @@
 """The generated migration linter: each classic unsafe revision fails `make lint` with squawk
 naming the rule, and the safe form of each passes."""
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support import BIN, project_env
+from tests.support import BIN, newest_revision, project_env
 
 PACKAGE = "my_service"
 REVISION = '''"""{name}."""
@@ -61,15 +60,6 @@ def project(variant, tmp_path_factory) -> Path:
     return shutil.copytree(variant("default"), destination, symlinks=True)
 
 
-def head(versions: Path) -> str:
-    """The newest revision: the one no other revision revises."""
-    sources = [path.read_text() for path in versions.glob("*.py")]
-    revisions = {re.search(r'^revision = "(\w+)"', text, re.M)[1] for text in sources}
-    revised = {m for text in sources for m in re.findall(r'^down_revision = "(\w+)"', text, re.M)}
-    [newest] = revisions - revised
-    return newest
-
-
 def lint_with(project: Path, name: str, body: str) -> subprocess.CompletedProcess:
     """Run `make lint` with one more revision, `name`, whose upgrade is `body`."""
     env = project_env(project, "meta_migration_lint", "psycopg2")
@@ -81,7 +71,7 @@ def lint_with(project: Path, name: str, body: str) -> subprocess.CompletedProces
     )
     sqlalchemy = "import sqlalchemy as sa\n" if "sa." in body else ""
     text = REVISION.format(
-        name=name, sqlalchemy=sqlalchemy, imports=imports, head=head(versions), body=body
+        name=name, sqlalchemy=sqlalchemy, imports=imports, head=newest_revision(versions), body=body
     )
     revision.write_text(text)
     try:
