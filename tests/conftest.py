@@ -48,6 +48,7 @@ SLOWEST_FIRST = (
     "tests/test_static_checks.py::test_every_pin_installs_from_wheels",
     "tests/test_static_checks.py::test_python_315_installs_from_wheels",
     "tests/test_production_install.py",
+    "tests/test_expand_contract.py",
 )
 
 

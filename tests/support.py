@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import signal
 import socket
@@ -182,6 +183,15 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeou
         f"--- stdout\n{stdout[-6000:]}\n--- stderr\n{stderr[-6000:]}"
     )
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def newest_revision(versions: Path) -> str:
+    """The head of a rendered project's revisions: the one no other revision revises."""
+    sources = [path.read_text() for path in versions.glob("*.py")]
+    revisions = {re.search(r'^revision = "(\w+)"', text, re.M)[1] for text in sources}
+    revised = {m for text in sources for m in re.findall(r'^down_revision = "(\w+)"', text, re.M)}
+    [newest] = revisions - revised
+    return newest
 
 
 def free_port() -> int:

@@ -1,14 +1,13 @@
 """The generated migration linter: each classic unsafe revision fails `make lint` with squawk
 naming the rule, and the safe form of each passes."""
 
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support import BIN, project_env
+from tests.support import BIN, newest_revision, project_env
 
 PACKAGE = "my_service"
 REVISION = '''"""{name}."""
@@ -61,15 +60,6 @@ def project(variant, tmp_path_factory) -> Path:
     return shutil.copytree(variant("default"), destination, symlinks=True)
 
 
-def head(versions: Path) -> str:
-    """The newest revision: the one no other revision revises."""
-    sources = [path.read_text() for path in versions.glob("*.py")]
-    revisions = {re.search(r'^revision = "(\w+)"', text, re.M)[1] for text in sources}
-    revised = {m for text in sources for m in re.findall(r'^down_revision = "(\w+)"', text, re.M)}
-    [newest] = revisions - revised
-    return newest
-
-
 def lint_with(project: Path, name: str, body: str) -> subprocess.CompletedProcess:
     """Run `make lint` with one more revision, `name`, whose upgrade is `body`."""
     env = project_env(project, "meta_migration_lint", "psycopg2")
@@ -81,21 +71,26 @@ def lint_with(project: Path, name: str, body: str) -> subprocess.CompletedProces
     )
     sqlalchemy = "import sqlalchemy as sa\n" if "sa." in body else ""
     text = REVISION.format(
-        name=name, sqlalchemy=sqlalchemy, imports=imports, head=head(versions), body=body
+        name=name, sqlalchemy=sqlalchemy, imports=imports, head=newest_revision(versions), body=body
     )
     revision.write_text(text)
     try:
-        return subprocess.run(
-            ["make", "lint", f"BIN={BIN}"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        return make_lint(project, env)
     finally:
         revision.unlink()
+
+
+def make_lint(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run the project's `make lint` with this suite's tools."""
+    return subprocess.run(
+        ["make", "lint", f"BIN={BIN}"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 @pytest.mark.slow
@@ -112,4 +107,23 @@ def test_an_unsafe_revision_fails_make_lint_naming_the_rule(project, rule):
 @pytest.mark.parametrize("rule", sorted(SAFE))
 def test_the_safe_form_passes_make_lint(project, rule):
     result = lint_with(project, f"safe_{rule.replace('-', '_')}", SAFE[rule])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_a_revision_written_by_flask_db_revision_passes_make_lint(project):
+    env = project_env(project, "meta_migration_lint", "psycopg2")
+    env["APP_ENV"] = "development"
+    versions = project / "src" / PACKAGE / "migrations" / "versions"
+    before = set(versions.glob("*.py"))
+    flask = [str(BIN / "flask"), "db", "revision", "-m", "Rename users name to full name"]
+    subprocess.run(flask, cwd=project, env=env, capture_output=True, check=True, timeout=120)
+    [revision] = set(versions.glob("*.py")) - before
+    try:
+        # The safe patterns, as comments for the hand-written revision to keep or delete.
+        text = revision.read_text()
+        assert "postgresql_concurrently=True" in text and "NOT VALID" in text
+        result = make_lint(project, env)
+    finally:
+        revision.unlink()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

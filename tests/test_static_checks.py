@@ -1,6 +1,6 @@
 """The delivery files of every rendered variant, and the template repository's own workflow,
 pass the static checks a reviewer runs: zizmor (GitHub Actions security), hadolint
-(Dockerfile), shellcheck (the deploy script) and check-jsonschema against the workflow,
+(Dockerfile), shellcheck (the shell scripts) and check-jsonschema against the workflow,
 Dependabot and compose schemas. All run offline."""
 
 import re
@@ -75,6 +75,12 @@ def test_variant_dockerfile_has_no_hadolint_findings(rendered, name):
 @pytest.mark.parametrize("name", sorted(set(WITH_CI) & set(WITH_DOCKER)))
 def test_variant_deploy_script_has_no_shellcheck_findings(rendered, name):
     run([str(BIN / "shellcheck"), "--severity", "style", "scripts/deploy.sh"], rendered[name])
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_variant_expand_contract_script_has_no_shellcheck_findings(rendered, name):
+    script = "scripts/check_old_code_on_new_schema.sh"
+    run([str(BIN / "shellcheck"), "--severity", "style", script], rendered[name])
 
 
 @pytest.mark.parametrize("name", WITH_DOCKER)
