@@ -26,6 +26,7 @@ entry stale until it expires (CACHE_DEFAULT_TIMEOUT), and that is logged as an e
 import functools
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable
 from copy import deepcopy
 from http import HTTPStatus
@@ -67,12 +68,23 @@ def generation_key(table: str) -> str:
 
 
 class CacheGenerations:
-    """Generations kept in a shared cache (Redis): read with one GET, bumped with INCR."""
+    """Generations kept in a shared cache (Redis): read with one GET, bumped with INCR.
 
-    def current(self, tables: tuple[str, ...]) -> list[int]:
-        """The generation of each table."""
-        values = cache.get_many(*(generation_key(table) for table in tables))
-        return [value or 0 for value in values]
+    Redis may lose them (a restart without persistence, a flush, an eviction), and they
+    would count up from 0 again to numbers an earlier key or ETag already holds, for other
+    data. So they come with an epoch, a random value set once while none is there: lost
+    with them, it is replaced, and no earlier key or tag is current again.
+    """
+
+    EPOCH = "generation-epoch"
+
+    def current(self, tables: tuple[str, ...]) -> list[int | str]:
+        """The epoch, then the generation of each table."""
+        epoch, *values = cache.get_many(self.EPOCH, *(generation_key(t) for t in tables))
+        if epoch is None:
+            cache.add(self.EPOCH, uuid.uuid4().hex, timeout=0)  # unless another process did
+            epoch = cache.get(self.EPOCH)
+        return [epoch, *(value or 0 for value in values)]
 
     def bump(self, _session: Session, tables: list[str]) -> None:
         """A new generation for each table (atomic on Redis, so no two writers share one)."""
@@ -83,7 +95,7 @@ class CacheGenerations:
 class DatabaseGenerations:
     """Generations kept in PostgreSQL, for caches each process keeps to itself."""
 
-    def current(self, tables: tuple[str, ...]) -> list[int]:
+    def current(self, tables: tuple[str, ...]) -> list[int | str]:
         """The generation of each table, read in the request's transaction."""
         query = select(cache_generations).where(cache_generations.c.table_name.in_(tables))
         found = {row.table_name: row.generation for row in db.session.execute(query)}
