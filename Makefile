@@ -63,6 +63,7 @@ bench: install ## Benchmarks, side by side against their baselines (see bench/);
 	PYTHONPATH=example/src:example $(BIN)/python bench/service_topology.py
 	$(BIN)/pip install -q -r bench/peers/requirements.txt
 	PYTHONPATH=example/src:example $(BIN)/python bench/peer_comparison.py
+	PYTHONPATH=example/src:example $(BIN)/python bench/conditional_requests.py
 
 lock: install ## Re-pin requirements.txt and the generated project's requirements
 	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --no-annotate \

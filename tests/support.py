@@ -220,6 +220,7 @@ def wait_until_answers(url: str, process: subprocess.Popen, seconds: float = 60)
 TOPOLOGY_ANSWERS: dict[str, set[str]] = {
     "test_cache_coherence.py": {"cache_backend", "auth"},
     "test_concurrent_index_migrated_once.py": {"db_driver"},
+    "test_conditional_requests.py": {"cache_backend", "auth"},
     "test_metrics_across_workers.py": set(),
     "test_migration_under_load.py": {"db_driver", "example_domain"},
     "test_migrations_at_once.py": {"example_domain", "db_driver"},
