@@ -27,6 +27,11 @@ from pythonjsonlogger.json import JsonFormatter  # noqa: E402
 
 from my_service.config import ConfigurationError, load_config  # noqa: E402
 from my_service.logging import JSON_FIELDS, JSON_RENAMES  # noqa: E402
+from my_service.monitoring import (  # noqa: E402
+    ACCESS_ENVIRON_KEY,
+    ACCESS_FIELDS,
+    SERVER_WRITES_ACCESS_LINES,
+)
 
 # Checked once, as the master starts: a bad setting stops it with one line, before any
 # worker is forked (each would otherwise print a traceback).
@@ -57,8 +62,9 @@ errorlog = "-"
 
 
 class JsonAccessLogger(Logger):
-    """Access lines as JSON, in the fields of the service's own logs, with the request id
-    the response carries."""
+    """Each request's one log line, as JSON in the fields of the service's own logs, with
+    what the service left for it in the environ (request id, trace id, statement count,
+    the signed-in caller's user id: monitoring.py)."""
 
     def setup(self, cfg) -> None:
         super().setup(cfg)
@@ -69,7 +75,8 @@ class JsonAccessLogger(Logger):
     def access(self, resp, req, environ, request_time) -> None:
         if not self.cfg.accesslog:
             return
-        headers = {name.lower(): value for name, value in resp.headers}
+        # A request the service never saw (one gunicorn refused) has none of its fields.
+        known = environ.get(ACCESS_ENVIRON_KEY, {})
         path = req.path + (f"?{req.query}" if req.query else "")
         self.access_log.info(
             "%s %s %s",
@@ -77,7 +84,8 @@ class JsonAccessLogger(Logger):
             path,
             resp.status_code,
             extra={
-                "request_id": headers.get("x-request-id", "-"),
+                **{field: known.get(field) for field in ACCESS_FIELDS},
+                "request_id": known.get("request_id") or "-",
                 "method": req.method,
                 "path": path,
                 "status": resp.status_code,
@@ -114,12 +122,15 @@ def when_ready(server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """The service is loaded: keep its long-lived objects out of every garbage collection.
+    """The service is loaded: its requests' lines are this server's access lines, and its
+    long-lived objects stay out of every garbage collection.
 
     Each request allocates enough ORM and schema objects to set off collections, and each
     older-generation one would otherwise walk every module, mapper and spec object loaded
     at start as well.
     """
+    if worker.cfg.accesslog:
+        worker.wsgi.config[SERVER_WRITES_ACCESS_LINES] = True
     gc.freeze()
 
 

@@ -80,11 +80,15 @@ def test_listed_origins_and_only_they_may_call_the_api_from_a_browser(config, ad
         headers={
             "Origin": "https://app.example.com",
             "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "Authorization",
+            "Access-Control-Request-Headers": "Authorization, If-None-Match",
         },
     )
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
-    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert "authorization" in allowed
+    assert "if-none-match" in allowed  # conditional reads (docs/api.md)
+    listed = browser.get("/api/v1/users/", headers={"Origin": "https://app.example.com"})
+    assert "ETag" in listed.headers["Access-Control-Expose-Headers"]
     other = browser.get("/api/v1/users/", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
 

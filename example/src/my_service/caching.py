@@ -13,14 +13,22 @@ shared (RedisCache), in PostgreSQL (`cache_generations`) when each process keeps
 own cache (SimpleCache), so a write in one gunicorn worker or replica is seen by the
 next read in any other. CACHE_TYPE picks the backend (NullCache: caching off).
 
+A cached read's answer carries a weak ETag, a digest of that same key: it changes
+exactly when the key does (a write to a table it reads, or another caller's scope or
+URL). A client that sends it back in If-None-Match gets a 304 without the view running
+or the cache being read: once the caller is identified, only the generations are.
+
 The cache is an optimisation: when its backend fails, reads are answered from the
 database and the failure is logged. A write whose invalidation failed can leave an
 entry stale until it expires (CACHE_DEFAULT_TIMEOUT), and that is logged as an error.
 """
 
 import functools
+import hashlib
 import logging
+import uuid
 from collections.abc import Callable
+from copy import deepcopy
 from http import HTTPStatus
 from typing import Any
 
@@ -60,12 +68,23 @@ def generation_key(table: str) -> str:
 
 
 class CacheGenerations:
-    """Generations kept in a shared cache (Redis): read with one GET, bumped with INCR."""
+    """Generations kept in a shared cache (Redis): read with one GET, bumped with INCR.
 
-    def current(self, tables: tuple[str, ...]) -> list[int]:
-        """The generation of each table."""
-        values = cache.get_many(*(generation_key(table) for table in tables))
-        return [value or 0 for value in values]
+    Redis may lose them (a restart without persistence, a flush, an eviction), and they
+    would count up from 0 again to numbers an earlier key or ETag already holds, for other
+    data. So they come with an epoch, a random value set once while none is there: lost
+    with them, it is replaced, and no earlier key or tag is current again.
+    """
+
+    EPOCH = "generation-epoch"
+
+    def current(self, tables: tuple[str, ...]) -> list[int | str]:
+        """The epoch, then the generation of each table."""
+        epoch, *values = cache.get_many(self.EPOCH, *(generation_key(t) for t in tables))
+        if epoch is None:
+            cache.add(self.EPOCH, uuid.uuid4().hex, timeout=0)  # unless another process did
+            epoch = cache.get(self.EPOCH)
+        return [epoch, *(value or 0 for value in values)]
 
     def bump(self, _session: Session, tables: list[str]) -> None:
         """A new generation for each table (atomic on Redis, so no two writers share one)."""
@@ -76,7 +95,7 @@ class CacheGenerations:
 class DatabaseGenerations:
     """Generations kept in PostgreSQL, for caches each process keeps to itself."""
 
-    def current(self, tables: tuple[str, ...]) -> list[int]:
+    def current(self, tables: tuple[str, ...]) -> list[int | str]:
         """The generation of each table, read in the request's transaction."""
         query = select(cache_generations).where(cache_generations.c.table_name.in_(tables))
         found = {row.table_name: row.generation for row in db.session.execute(query)}
@@ -127,8 +146,57 @@ def referencing(tables: set[str]) -> set[str]:
     return found
 
 
+# The OpenAPI document of every cached read: its ETag, If-None-Match and the 304.
+ETAG_HEADER = {
+    "description": (
+        "A weak tag of this answer, when the service caches reads: send it back as "
+        "`If-None-Match` to be answered `304` while the answer is unchanged."
+    ),
+    "schema": {"type": "string"},
+}
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": (
+        "ETags of answers the client holds (or `*`): while one is still current, the "
+        "answer is a `304` with no body."
+    ),
+    "schema": {"type": "string"},
+}
+NOT_MODIFIED = {
+    "description": "Not Modified: the answer whose ETag was sent is still current.",
+    "headers": {"ETag": ETAG_HEADER},
+    "content_type": None,
+}
+
+
+def entity_tag(key: str) -> str:
+    """The ETag (unquoted) of the answer cached under `key`, without revealing the key."""
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def not_modified(tag: str) -> Response:
+    """A 304 for the answer tagged `tag`."""
+    response = Response(status=HTTPStatus.NOT_MODIFIED)
+    response.set_etag(tag, weak=True)
+    return response
+
+
+def document_conditional(view: Callable) -> None:
+    """Add the ETag header, If-None-Match and the 304 to the view's OpenAPI document."""
+    apidoc = view._apidoc = deepcopy(getattr(view, "_apidoc", {}))  # type: ignore[attr-defined]
+    arguments = apidoc.setdefault("arguments", {})
+    arguments.setdefault("parameters", []).append(dict(IF_NONE_MATCH))
+    responses = apidoc.setdefault("response", {}).setdefault("responses", {})
+    for response in responses.get(HTTPStatus.OK, []):
+        response.setdefault("headers", {})["ETag"] = ETAG_HEADER
+    responses[HTTPStatus.NOT_MODIFIED] = [deepcopy(NOT_MODIFIED)]
+
+
 def cached_read(*tables: str, timeout: int | None = None) -> Callable:
-    """Cache a GET view's whole response, keyed by its URL and the generations of `tables`."""
+    """Cache a GET view's whole response, keyed by its URL and the generations of `tables`,
+    and answer a client holding its current ETag with a 304."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -136,10 +204,15 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
             store = generation_store()
             if store is None:
                 return view(*args, **kwargs)
+            held = request.if_none_match
             try:
                 # Keyed by what the caller may see, so no page is served to someone else.
                 scope = current_caller().scope
                 key = f"view:{scope}:{generations(store, tables)}:{request.full_path}"
+                tag = entity_tag(key)
+                if not held.star_tag and held.contains_weak(tag):
+                    CACHE_READS.labels("not_modified").inc()
+                    return not_modified(tag)
                 hit = cache.get(key)
             except NOT_THE_CACHE:
                 raise
@@ -150,10 +223,12 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
             if hit is not None:
                 CACHE_READS.labels("hit").inc()
                 body, status, headers = hit
-                return Response(body, status=status, headers=headers)
-            CACHE_READS.labels("miss").inc()
-            response = current_app.make_response(view(*args, **kwargs))
-            if response.status_code == HTTPStatus.OK:
+                response = Response(body, status=status, headers=headers)
+            else:
+                CACHE_READS.labels("miss").inc()
+                response = current_app.make_response(view(*args, **kwargs))
+                if response.status_code != HTTPStatus.OK:
+                    return response  # errors are neither cached nor tagged
                 entry = (response.get_data(), HTTPStatus.OK, list(response.headers))
                 try:
                     cache.set(key, entry, timeout)
@@ -161,8 +236,12 @@ def cached_read(*tables: str, timeout: int | None = None) -> Callable:
                     raise
                 except Exception as error:  # the answer is right; only the cache missed it
                     logger.warning("Cache unavailable, response not stored: %r", error)
+            if held.star_tag:  # `*` matches any answer there is, and there is one
+                return not_modified(tag)
+            response.set_etag(tag, weak=True)
             return response
 
+        document_conditional(wrapper)
         return wrapper
 
     return decorate

@@ -72,8 +72,8 @@ def register_hardening(app: Flask) -> None:
         CORS(
             app,
             resources={r"/api/*": {"origins": app.config["CORS_ALLOWED_ORIGINS"]}},
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-            expose_headers=["X-Pagination", "X-Request-ID", "Retry-After"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "If-None-Match"],
+            expose_headers=["X-Pagination", "X-Request-ID", "Retry-After", "ETag"],
             max_age=600,
         )
     hops = app.config["PROXY_FIX_HOPS"]

@@ -1,7 +1,7 @@
 """Logging: readable lines in development, JSON lines in production, request id on each.
 
 JSON lines also carry the trace id when tracing is on (tracing.py), so a log search
-and a tracing backend lead to each other.
+and a tracing backend lead to each other. Each request's own line is monitoring.py's.
 """
 
 import logging
@@ -15,6 +15,8 @@ from .tracing import current_trace_id
 TEXT_FORMAT = "%(asctime)s %(levelname)-8s [%(request_id)s] %(name)s: %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s"
 JSON_RENAMES = {"asctime": "time", "levelname": "level", "name": "logger"}
+# How Werkzeug's development server (`flask run`) ends the line it logs for each request.
+DEV_SERVER_REQUEST_LINE = '"%s" %s %s'
 
 
 class RequestIdFilter(logging.Filter):
@@ -35,6 +37,15 @@ class TraceIdFilter(logging.Filter):
         return True
 
 
+class DevServerRequestFilter(logging.Filter):
+    """Drop the development server's line for each request: the app writes one with more
+    in it (monitoring.py). The server's other lines, its address and errors, stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but a request line of Werkzeug's server."""
+        return not (record.name == "werkzeug" and str(record.msg).endswith(DEV_SERVER_REQUEST_LINE))
+
+
 def logging_config(level: str, log_format: str) -> dict:
     """The dictConfig for the given level and format ("text" or "json")."""
     formatters = {
@@ -49,14 +60,18 @@ def logging_config(level: str, log_format: str) -> dict:
         "version": 1,
         # Loggers created before this call (SQLAlchemy's, Werkzeug's) keep working.
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}, "trace_id": {"()": TraceIdFilter}},
+        "filters": {
+            "request_id": {"()": RequestIdFilter},
+            "trace_id": {"()": TraceIdFilter},
+            "dev_server_requests": {"()": DevServerRequestFilter},
+        },
         "formatters": {log_format: formatters[log_format]},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stderr",
                 "formatter": log_format,
-                "filters": ["request_id", "trace_id"],
+                "filters": ["dev_server_requests", "request_id", "trace_id"],
             }
         },
         "root": {"level": level, "handlers": ["console"]},

@@ -9,7 +9,8 @@
   checkout waited for a connection (opening one included), so a saturated pool shows
   before its timeouts do.
 - `cache_reads_total{result}`: API reads answered from the cache (`hit`), computed
-  (`miss`), or computed because the cache failed (`error`).
+  (`miss`), answered `304` because the client's ETag was current (`not_modified`), or
+  computed because the cache failed (`error`).
 - `service_ready`, `db_migrations_pending` and `seed_sets_pending`: what the latest
   readiness check found, whichever worker answered it (probes reach one worker at a time).
 
@@ -78,7 +79,8 @@ POOL_WAIT = Histogram(
 )
 CACHE_READS = Counter(
     "cache_reads_total",
-    "Cached API reads, by result: hit, miss, or error (the cache failed; the read was computed).",
+    "Cached API reads, by result: hit, miss, not_modified (a 304: the client's ETag was "
+    "current), or error (the cache failed; the read was computed).",
     ["result"],
 )
 READY = Gauge(

@@ -88,18 +88,28 @@ def test_every_workers_requests_arrive_as_traces_with_their_sql(serve, service_d
     )
     headers = admin_headers(server)
     callers: dict[str, str] = {}
+    traced: dict[str, str] = {}  # each answer's request id: its trace id
 
     def traced_call(client: int, n: int):
         trace_id, span_id, header = traceparent(client * MOST + n)
         callers[trace_id] = span_id
-        return call(server.url, "GET", "/api/v1/users/", headers={**headers, "traceparent": header})
+        headers_sent = {**headers, "traceparent": header}
+        outcome = call(server.url, "GET", "/api/v1/users/", headers=headers_sent)
+        traced[outcome.headers.get("x-request-id", "")] = trace_id
+        return outcome
 
     # Until both workers have answered some, so both workers' exporters sent spans.
     outcomes = run(CLIENTS, traced_call, rounds=MOST, until=server.every_worker_answered)
     sent = len(outcomes)
     assert [outcome.status for outcome in outcomes] == [200] * sent
-    wait_for(lambda: len(server.access_log()) >= sent, "every access line", 10)
+    wait_for(lambda: len(server.answered(set(traced))) >= sent, "every access line", 10)
     assert server.every_worker_answered(), f"one worker answered all {sent} requests"
+    # Each request's one line carries its trace id, matched by request id.
+    lines = server.answered(set(traced))
+    assert sorted(line["request_id"] for line in lines) == sorted(traced)
+    for line in lines:
+        assert line["trace_id"] == traced[line["request_id"]]
+        assert line["queries"] > 0
     wait_for(lambda: callers.keys() <= collector.served(), "every request's server span", 15)
     traces = collector.traces()
     for trace_id, parent in callers.items():
