@@ -161,7 +161,9 @@ def test_reset_tokens_are_stored_hashed(anonymous, ada, session, mailbox):
 
 
 @pytest.mark.parametrize("email", ["ada@example.com", "nobody@example.com"])
-def test_the_answer_leaves_before_any_work_on_the_address(anonymous, ada, mailbox, statements, email):
+def test_the_answer_leaves_before_any_work_on_the_address(
+    anonymous, ada, mailbox, statements, email
+):
     """The same answer for any address, and as fast: nothing about the address runs before it.
 
     Until the response is done with, no statement has been sent and no mail written, so an
