@@ -10,6 +10,9 @@ hold only in the project as rendered.
 
 import os
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,15 +28,21 @@ TEAM_COLUMN = "    nickname: Mapped[str | None] = mapped_column(String(64))\n"
 
 
 @pytest.fixture(scope="module")
-def installed(template, tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    """The default project, rendered with its tasks and installed with `make install`."""
-    project = render(
-        template, tmp_path_factory.mktemp("fresh") / "project", VARIANTS["default"], tasks=True
-    )
+def installed(template) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The default project, rendered with its tasks and installed with `make install`.
+
+    Outside pytest's temp root: run as root, the embedded server drops to a user of its own
+    and opens the folders above its data to it, and any pytest session started meanwhile (a
+    second run, an editor's) sets that root back to mode 0700; the server then stops with
+    "could not open file .../global/pg_control: Permission denied".
+    """
+    folder = Path(tempfile.mkdtemp(prefix="fresh-install-"))
+    project = render(template, folder / "project", VARIANTS["default"], tasks=True)
     env = {key: value for key, value in os.environ.items() if key not in UNSET}
     env.update(GIT_IDENTITY, PYTEST_DEBUG_TEMPROOT=inner_temp_root(project))
     run(["make", "install"], project, env, timeout=900)
-    return project, env
+    yield project, env
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_default_project_installs_from_scratch_and_passes_on_embedded_postgresql(installed):
