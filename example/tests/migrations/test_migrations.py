@@ -61,6 +61,9 @@ def test_a_model_change_without_a_migration_is_caught(
     changed = MetaData(naming_convention=db.metadata.naming_convention)
     for table in db.metadata.tables.values():
         table.to_metadata(changed)
-    changed.tables["users"].append_column(Column("nickname", String(40)))
+    # A name no team gives a column of its own (a team's `nickname` must not clash).
+    added = "added_without_a_migration"
+    assert added not in changed.tables["users"].c
+    changed.tables["users"].append_column(Column(added, String(40)))
     [(operation, _, table, column)] = schema_drift(alembic_engine, changed)
-    assert (operation, table, column.name) == ("add_column", "users", "nickname")
+    assert (operation, table, column.name) == ("add_column", "users", added)

