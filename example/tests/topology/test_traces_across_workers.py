@@ -23,6 +23,8 @@ MOST = 50  # requests per client before the test gives up on a worker that never
 SERVER = Span.SpanKind.SPAN_KIND_SERVER
 # Batches leave every 100 ms instead of every 5 s, so the test need not wait.
 FAST_BATCHES = {"OTEL_BSP_SCHEDULE_DELAY": "100", "OTEL_SERVICE_NAME": "traced-service"}
+# What the OTLP exporter logs when it drops a batch it could not send.
+GAVE_UP = "Failed to export spans batch"
 
 
 class Collector:
@@ -126,8 +128,13 @@ def test_a_collector_that_is_down_costs_no_request_and_its_spans_flow_once_it_is
 ):
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
+    # An export gives up after 1 s instead of 10, so a batch is lost while the collector is down.
     server = serve(
-        service_database, workers=2, OTEL_EXPORTER_OTLP_ENDPOINT=endpoint, **FAST_BATCHES
+        service_database,
+        workers=2,
+        OTEL_EXPORTER_OTLP_ENDPOINT=endpoint,
+        OTEL_EXPORTER_OTLP_TIMEOUT="1",
+        **FAST_BATCHES,
     )
     headers = admin_headers(server)
 
@@ -136,14 +143,38 @@ def test_a_collector_that_is_down_costs_no_request_and_its_spans_flow_once_it_is
         headers_sent = {**headers, "traceparent": header}
         return trace_id, call(server.url, "GET", "/api/v1/users/", headers=headers_sent)
 
-    # Traced requests while nothing listens: each worker's exporter fails and retries.
-    while_down = run(CLIENTS, lambda client, n: traced_call(client * 5 + n)[1], rounds=5)
+    # Traced requests while nothing listens, until both workers have answered some: each
+    # worker's exporter fails, retries, and gives its batch up.
+    while_down = run(
+        CLIENTS,
+        lambda client, n: traced_call(client * MOST + n)[1],
+        rounds=MOST,
+        until=server.every_worker_answered,
+    )
     assert [outcome.status for outcome in while_down] == [200] * len(while_down)
+    assert server.every_worker_answered(), f"one worker answered all {len(while_down)} requests"
+    wait_for(lambda: GAVE_UP in server.log(), "an exporter giving a batch up", 30)
     collector = Collector(port)
+    afterwards: dict[str, object] = {}
+
+    def later(client: int, n: int):
+        trace_id, outcome = traced_call(1_000 + client * MOST + n)
+        afterwards[trace_id] = outcome
+        return outcome
+
+    def every_worker_answered_since() -> bool:
+        lines = server.access_log()
+        return (
+            len({line["pid"] for line in lines if line.get("trace_id") in afterwards})
+            >= server.workers
+        )
+
     try:
-        # Requests after the collector came up: their spans arrive, whichever worker ran them.
-        afterwards = dict(traced_call(1_000 + n) for n in range(2 * CLIENTS))
+        # Requests once the collector is up, until every worker has answered some (the one
+        # that gave a batch up among them): all their spans arrive.
+        run(CLIENTS, later, rounds=MOST, until=every_worker_answered_since)
         assert [outcome.status for outcome in afterwards.values()] == [200] * len(afterwards)
+        wait_for(every_worker_answered_since, "an access line of each worker since", 10)
         wait_for(
             lambda: afterwards.keys() <= collector.served(),
             "the server spans of the requests sent once the collector was up",
