@@ -53,7 +53,10 @@ threads = setting("GUNICORN_THREADS", 1)
 # database timeout); on SIGTERM, workers get this long to finish their requests.
 timeout = setting("GUNICORN_TIMEOUT", 60)
 graceful_timeout = setting("GUNICORN_GRACEFUL_TIMEOUT", 25)
-keepalive = setting("GUNICORN_KEEPALIVE", 5)  # behind a load balancer that reuses connections
+# Seconds an idle client connection is kept open, for a load balancer that reuses them.
+# Only threaded workers (GUNICORN_THREADS above 1) keep connections; sync workers close
+# each one after its response.
+keepalive = setting("GUNICORN_KEEPALIVE", 5)
 # Workers' heartbeat files in memory: a slow container disk cannot stall them.
 worker_tmp_dir = IN_MEMORY
 control_socket_disable = True  # nothing here uses gunicorn's control socket
