@@ -14,7 +14,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from .conftest import admin_headers
 from .load import call, run
-from .processes import free_port, wait_for
+from .processes import wait_for
 
 pytestmark = pytest.mark.topology
 
@@ -28,9 +28,12 @@ GAVE_UP = "Failed to export spans batch"
 
 
 class Collector:
-    """An OTLP/HTTP trace receiver on a free port, keeping every span it is sent."""
+    """An OTLP/HTTP trace receiver on a free port, keeping every span it is sent.
 
-    def __init__(self, port: int = 0) -> None:
+    Not `listening`, it holds its port and refuses every connection, as a collector that is
+    down does, and no other process can take the port before it comes up (`listen()`)."""
+
+    def __init__(self, listening: bool = True) -> None:
         self.spans: list[tuple[dict, object]] = []
         received = self.spans
 
@@ -53,9 +56,26 @@ class Collector:
             def log_message(self, *_args) -> None:
                 """Quiet: the test reads what arrived, not the requests' log."""
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Receiver)
+        self.server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), Receiver, bind_and_activate=False
+        )
+        self.server.server_bind()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serving: threading.Thread | None = None
+        if listening:
+            self.listen()
+
+    def listen(self) -> None:
+        """Come up: accept connections and keep what they send."""
+        self.server.server_activate()
+        self.serving = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serving.start()
+
+    def close(self) -> None:
+        """Stop serving and free the port."""
+        if self.serving is not None:
+            self.server.shutdown()
+        self.server.server_close()
 
     def traces(self) -> dict[str, list]:
         """The spans received, by trace id (hex)."""
@@ -74,8 +94,15 @@ def collector() -> Iterator[Collector]:
     """A trace collector the service can send to."""
     collector = Collector()
     yield collector
-    collector.server.shutdown()
-    collector.server.server_close()
+    collector.close()
+
+
+@pytest.fixture
+def collector_down() -> Iterator[Collector]:
+    """A trace collector that refuses connections until the test calls its `listen()`."""
+    collector = Collector(listening=False)
+    yield collector
+    collector.close()
 
 
 def traceparent(n: int) -> tuple[str, str, str]:
@@ -124,15 +151,13 @@ def test_every_workers_requests_arrive_as_traces_with_their_sql(serve, service_d
 
 
 def test_a_collector_that_is_down_costs_no_request_and_its_spans_flow_once_it_is_up(
-    serve, service_database
+    serve, service_database, collector_down
 ):
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
     # An export gives up after 1 s instead of 10, so a batch is lost while the collector is down.
     server = serve(
         service_database,
         workers=2,
-        OTEL_EXPORTER_OTLP_ENDPOINT=endpoint,
+        OTEL_EXPORTER_OTLP_ENDPOINT=collector_down.url,
         OTEL_EXPORTER_OTLP_TIMEOUT="1",
         **FAST_BATCHES,
     )
@@ -154,7 +179,7 @@ def test_a_collector_that_is_down_costs_no_request_and_its_spans_flow_once_it_is
     assert [outcome.status for outcome in while_down] == [200] * len(while_down)
     assert server.every_worker_answered(), f"one worker answered all {len(while_down)} requests"
     wait_for(lambda: GAVE_UP in server.log(), "an exporter giving a batch up", 30)
-    collector = Collector(port)
+    collector_down.listen()
     afterwards: dict[str, object] = {}
 
     def later(client: int, n: int):
@@ -169,17 +194,13 @@ def test_a_collector_that_is_down_costs_no_request_and_its_spans_flow_once_it_is
             >= server.workers
         )
 
-    try:
-        # Requests once the collector is up, until every worker has answered some (the one
-        # that gave a batch up among them): all their spans arrive.
-        run(CLIENTS, later, rounds=MOST, until=every_worker_answered_since)
-        assert [outcome.status for outcome in afterwards.values()] == [200] * len(afterwards)
-        wait_for(every_worker_answered_since, "an access line of each worker since", 10)
-        wait_for(
-            lambda: afterwards.keys() <= collector.served(),
-            "the server spans of the requests sent once the collector was up",
-            40,
-        )
-    finally:
-        collector.server.shutdown()
-        collector.server.server_close()
+    # Requests once the collector is up, until every worker has answered some (the one that
+    # gave a batch up among them): all their spans arrive.
+    run(CLIENTS, later, rounds=MOST, until=every_worker_answered_since)
+    assert [outcome.status for outcome in afterwards.values()] == [200] * len(afterwards)
+    wait_for(every_worker_answered_since, "an access line of each worker since", 10)
+    wait_for(
+        lambda: afterwards.keys() <= collector_down.served(),
+        "the server spans of the requests sent once the collector was up",
+        40,
+    )
