@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import undefer
 
 from my_service.models import Project, Status, Tag, Task, User
 from my_service.projects.models import SLUG_PATTERN
@@ -175,6 +176,19 @@ def test_tags_are_shared_between_tasks_and_stored_in_lower_case(session):
     tag = session.get(Tag, bug.id)
     assert tag.name == "bug"
     assert sorted(task.id for task in tag.tasks) == sorted([first.id, second.id])
+
+
+def test_tag_names_follow_the_tags_in_the_same_session(session):
+    task = TaskFactory(tags=[TagFactory(name="old")])
+    session.flush()
+    read = select(Task).options(undefer(Task.tag_names)).where(Task.id == task.id)
+    assert session.scalar(read).tag_names == ["old"]
+    # Sessions keep what they loaded after a commit (expire_on_commit is off): the flush of
+    # the changed tags is what must expire the names.
+    task.tags = [TagFactory(name="new"), TagFactory(name="also")]
+    session.flush()
+    assert task.tag_names == ["also", "new"]
+    assert session.scalar(read).tag_names == ["also", "new"]
 
 
 def test_a_soft_deleted_task_disappears_from_its_project(session):

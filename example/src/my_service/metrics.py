@@ -28,7 +28,7 @@ import hmac
 import os
 import time
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -45,6 +45,7 @@ from werkzeug.exceptions import Unauthorized
 
 from .database.events import listen_once
 from .extensions import db
+from .monitoring import request_clock
 
 REQUESTS = Counter(
     "http_requests_total",
@@ -114,19 +115,14 @@ def status_class(code: int) -> str:
     return f"{code // 100}xx"
 
 
-def start_request_timer() -> None:
-    """Remember when the request arrived, for its latency."""
-    g.metrics_started = time.perf_counter()
-
-
 def count_request(response: Response) -> Response:
     """Count the answered request and observe its latency and statements."""
     endpoint = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
     REQUESTS.labels(request.method, endpoint, status_class(response.status_code)).inc()
-    started = g.pop("metrics_started", None)
-    if started is not None:
-        LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
-    STATEMENTS.observe(g.get("query_count", 0))
+    clock = request_clock()
+    if clock is not None:
+        LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - clock.started)
+        STATEMENTS.observe(clock.queries)
     sample_overflow()
     return response
 
@@ -181,7 +177,6 @@ def scrape() -> Response:
 
 def register_metrics(app: Flask) -> None:
     """Measure every request and this app's connection pools; serve /metrics if asked to."""
-    app.before_request(start_request_timer)
     app.after_request(count_request)
     with app.app_context():
         for engine in db.engines.values():

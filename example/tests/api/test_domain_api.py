@@ -68,6 +68,14 @@ def test_create_a_task_with_tags_by_name(client):
     assert [tag["name"] for tag in tags] == ["bug", "urgent"]
 
 
+def test_changing_a_tasks_tags_answers_with_the_new_ones(client):
+    task = TaskFactory(tags=[TagFactory(name="old")])
+    response = client.patch(f"/api/v1/tasks/{task.id}", json={"tags": ["New", "also"]})
+    assert response.status_code == 200
+    assert response.get_json()["tags"] == ["also", "new"]
+    assert client.get(f"/api/v1/tasks/{task.id}").get_json()["tags"] == ["also", "new"]
+
+
 def test_a_task_in_a_missing_project_answers_409(client):
     response = client.post("/api/v1/tasks/", json={"project_id": 424242, "title": "Lost"})
     assert response.status_code == 409

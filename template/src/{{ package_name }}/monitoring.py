@@ -14,6 +14,7 @@ on SQL echo.
 
 import logging
 import time
+from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import event, inspect
@@ -32,6 +33,22 @@ ACCESS_ENVIRON_KEY = f"{__package__}.access_fields"
 SERVER_WRITES_ACCESS_LINES = "SERVER_WRITES_ACCESS_LINES"
 
 
+@dataclass(slots=True)
+class RequestClock:
+    """When the request arrived, and the statements it has sent so far."""
+
+    started: float = field(default_factory=time.perf_counter)
+    queries: int = 0
+    query_ms: float = 0.0
+    # SLOW_QUERY_MS, read once per request rather than once per statement.
+    slow_query_ms: float = float("inf")
+
+
+def request_clock() -> RequestClock | None:
+    """The clock of the request being handled, if any (statements also run outside one)."""
+    return g.get("clock") if has_request_context() else None
+
+
 def start_query_clock(conn, _cursor, _statement, _parameters, _context, _executemany) -> None:
     """Remember when the statement was sent."""
     conn.info.setdefault("query_started", []).append(time.perf_counter())
@@ -40,17 +57,20 @@ def start_query_clock(conn, _cursor, _statement, _parameters, _context, _execute
 def stop_query_clock(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
     """Count the statement for the request, and log it if it was slow."""
     elapsed_ms = (time.perf_counter() - conn.info["query_started"].pop()) * 1000
-    if has_request_context():
-        g.query_count = g.get("query_count", 0) + 1
-        g.query_ms = g.get("query_ms", 0.0) + elapsed_ms
-        threshold = current_app.config["SLOW_QUERY_MS"]
-        if elapsed_ms >= threshold:
-            logger.warning("Slow query (%.1f ms >= %d ms): %s", elapsed_ms, threshold, statement)
+    clock = request_clock()
+    if clock is None:
+        return
+    clock.queries += 1
+    clock.query_ms += elapsed_ms
+    if elapsed_ms >= clock.slow_query_ms:
+        logger.warning(
+            "Slow query (%.1f ms >= %d ms): %s", elapsed_ms, clock.slow_query_ms, statement
+        )
 
 
 def start_request_clock() -> None:
-    """Remember when the request arrived."""
-    g.request_started = time.perf_counter()
+    """Start the request's clock."""
+    g.clock = RequestClock(slow_query_ms=current_app.config["SLOW_QUERY_MS"])
 
 
 def printable(text: str) -> str:
@@ -68,8 +88,9 @@ def caller_user_id() -> int | None:
 def log_request(response: Response) -> Response:
     """Leave the request's fields for the access line, or log it here when the server does
     not; tell the client in Server-Timing if allowed."""
-    total_ms = (time.perf_counter() - g.request_started) * 1000
-    queries, query_ms = g.get("query_count", 0), g.get("query_ms", 0.0)
+    clock = g.clock
+    total_ms = (time.perf_counter() - clock.started) * 1000
+    queries, query_ms = clock.queries, clock.query_ms
     if current_app.config["SERVER_TIMING"]:
         response.headers["Server-Timing"] = (
             f'app;dur={total_ms:.1f}, db;dur={query_ms:.1f};desc="{queries} queries"'

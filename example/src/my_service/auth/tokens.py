@@ -9,6 +9,7 @@ Signing keys rotate: each token names its key (`kid`), and the previous keys kee
 verifying the tokens they signed until those expire.
 """
 
+import functools
 import hashlib
 import secrets
 from datetime import UTC, datetime
@@ -38,8 +39,10 @@ TOKEN_TYPE = "Bearer"  # nosec B105
 UNKNOWN_KEY = secrets.token_urlsafe(48)
 
 
+@functools.lru_cache(maxsize=32)
 def key_id(key: str) -> str:
-    """A short, public name for a signing key (never the key itself)."""
+    """A short, public name for a signing key (never the key itself); remembered, as every
+    request verifies its token against the key this names."""
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

@@ -4,11 +4,22 @@ from marshmallow import Schema, fields, validate
 
 from ..pagination import ListArguments
 from ..rest import Id, Text
-from ..tags.schemas import TagSchema
+from ..tags.models import TAG_LENGTH
 from ..validation import DESCRIPTION_LENGTH, NAME_LENGTH
 from .models import Status
 
 MAX_TAGS = 20  # a task's tags are a short list; an unbounded one is a lever for abuse
+
+
+def tag_names(**options) -> fields.List:
+    """A task's tags, given and shown by name: shown from `Task.tag_names` (read with the
+    task's row), and loaded as `tag_names` for the view to turn into tags."""
+    return fields.List(
+        Text(validate=validate.Length(min=1, max=TAG_LENGTH)),
+        attribute="tag_names",
+        validate=validate.Length(max=MAX_TAGS),
+        **options,
+    )
 
 
 class TaskSchema(Schema):
@@ -23,9 +34,7 @@ class TaskSchema(Schema):
     priority = fields.Integer(strict=True, load_default=3, validate=validate.Range(min=1, max=5))
     due_date = fields.Date(allow_none=True, load_default=None)
     completed_at = fields.DateTime(dump_only=True, allow_none=True)
-    tags = fields.Pluck(
-        TagSchema, "name", many=True, load_default=list, validate=validate.Length(max=MAX_TAGS)
-    )
+    tags = tag_names(load_default=list)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
@@ -39,7 +48,7 @@ class TaskUpdateSchema(Schema):
     status = fields.Enum(Status, by_value=True)
     priority = fields.Integer(strict=True, validate=validate.Range(min=1, max=5))
     due_date = fields.Date(allow_none=True)
-    tags = fields.Pluck(TagSchema, "name", many=True, validate=validate.Length(max=MAX_TAGS))
+    tags = tag_names()
 
 
 class TaskListArguments(ListArguments):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    ARRAY,
     CheckConstraint,
     Enum,
     ForeignKey,
@@ -14,17 +15,17 @@ from sqlalchemy import (
     String,
     event,
     func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship, validates
 
 from ..database.mixins import SoftDeleteMixin, TimestampMixin
 from ..extensions import Model
-from ..tags.models import task_tags
+from ..tags.models import Tag, task_tags
 from ..validation import NAME_LENGTH, ModelValidationError, clean_text
 
 if TYPE_CHECKING:
     from ..projects.models import Project
-    from ..tags.models import Tag
     from ..users.models import User
 
 
@@ -70,7 +71,22 @@ class Task(TimestampMixin, SoftDeleteMixin, Model):
 
     project: Mapped["Project"] = relationship(back_populates="tasks")
     assignee: Mapped["User | None"] = relationship(back_populates="assigned_tasks")
-    tags: Mapped[list["Tag"]] = relationship(secondary=task_tags, back_populates="tasks")
+    tags: Mapped[list[Tag]] = relationship(secondary=task_tags, back_populates="tasks")
+    # The names of its tags, in order, as one column of the task's own row: a query that asks
+    # for it (`undefer(Task.tag_names)`) reads tasks and their tags in one statement, with no
+    # Tag object per name. Otherwise read when first used. Read-only: change `tags`; any
+    # flush of the task expires it, so it never shows tags the task no longer has.
+    tag_names: Mapped[list[str]] = column_property(
+        func.array(
+            select(Tag.name)
+            .join(task_tags, task_tags.c.tag_id == Tag.id)
+            .where(task_tags.c.task_id == id)
+            .order_by(Tag.name)
+            .scalar_subquery(),
+            type_=ARRAY(String),
+        ),
+        deferred=True,
+    )
 
     @validates("title")
     def validate_title(self, _key: str, value: str) -> str:

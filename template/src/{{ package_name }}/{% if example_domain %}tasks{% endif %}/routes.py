@@ -9,7 +9,7 @@ everywhere.
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import undefer
 from werkzeug.exceptions import Forbidden
 
 from ..auth.callers import Caller
@@ -33,13 +33,14 @@ from .schemas import TaskListArguments, TaskSchema, TaskUpdateSchema
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Work in projects.")
 
 
-# Composed once: a statement is immutable, and building the loader option anew cost every
-# task request about 0.05 ms of CPU; each request adds its filters to a copy.
-TASKS_WITH_TAGS = select(Task).options(selectinload(Task.tags))
+# Composed once: a statement is immutable; each request adds its filters to a copy. The tag
+# names come in the tasks' own rows: loading Tag objects by `selectinload` instead took a
+# second statement and a third of a list request's CPU.
+TASKS_WITH_TAGS = select(Task).options(undefer(Task.tag_names))
 
 
 def visible_tasks(caller: Caller) -> Select:
-    """The tasks the caller may see, with their tags loaded in one query per page.
+    """The tasks the caller may see, with the names of their tags, in one statement.
 
     An administrator's are all tasks; a member's, those of their projects and those
     assigned to them.
@@ -57,9 +58,9 @@ def visible_task_or_404(task_id: int) -> Task:
     return db.first_or_404(visible_tasks(current_caller()).where(Task.id == task_id))
 
 
-def tags_named(tags: list[dict]) -> list[Tag]:
+def tags_named(given: list[str]) -> list[Tag]:
     """The tags with these names, created when missing."""
-    names = sorted({Tag(name=tag["name"]).name for tag in tags})
+    names = sorted({Tag(name=name).name for name in given})
     found = {tag.name: tag for tag in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
     return [found.get(name) or Tag(name=name) for name in names]
 
@@ -76,8 +77,8 @@ def apply(task: Task, data: dict) -> None:
     task.check_editable()
     if data.get("assignee_id") is not None:
         check_assignee(data["assignee_id"])
-    if "tags" in data:
-        task.tags = tags_named(data.pop("tags"))
+    if "tag_names" in data:
+        task.tags = tags_named(data.pop("tag_names"))
     status = data.pop("status", None)
     assign(task, data)
     if status is Status.DONE:
