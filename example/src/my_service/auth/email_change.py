@@ -91,7 +91,7 @@ class EmailChangeRequest(MethodView):
     @access(Policy.SIGNED_IN)
     @blp.doc(operationId="requestEmailChange")
     @limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"])
-    @blp.arguments(EmailChangeSchema)
+    @blp.arguments(EmailChangeSchema())
     @blp.response(202, MessageSchema)
     def post(self, data: dict) -> dict:
         """Ask to move the caller's account to a new email address.
@@ -120,7 +120,7 @@ class EmailChangeConfirm(MethodView):
     @access(Policy.PUBLIC)
     @blp.doc(operationId="confirmEmailChange", security=[])
     @limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"])
-    @blp.arguments(EmailChangeConfirmSchema)
+    @blp.arguments(EmailChangeConfirmSchema())
     @blp.response(204)
     def post(self, data: dict) -> None:
         """Make the change of address the token was mailed for.

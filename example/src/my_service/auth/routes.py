@@ -115,7 +115,7 @@ class SignIn(MethodView):
     @access(Policy.PUBLIC)
     @blp.doc(operationId="signIn", security=[])
     @limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"])
-    @blp.arguments(SignInSchema)
+    @blp.arguments(SignInSchema())
     @blp.response(200, TokensSchema)
     def post(self, data: dict) -> dict:
         """Sign in with an email and a password.
@@ -142,7 +142,7 @@ class Refresh(MethodView):
 
     @access(Policy.PUBLIC)
     @blp.doc(operationId="refreshTokens", security=[])
-    @blp.arguments(RefreshSchema)
+    @blp.arguments(RefreshSchema())
     @blp.response(200, TokensSchema)
     def post(self, data: dict) -> dict:
         """Trade a refresh token for a new pair of tokens.
@@ -194,7 +194,7 @@ class PasswordChange(MethodView):
 
     @access(Policy.SIGNED_IN)
     @blp.doc(operationId="changePassword")
-    @blp.arguments(PasswordChangeSchema)
+    @blp.arguments(PasswordChangeSchema())
     @blp.response(204)
     def post(self, data: dict) -> None:
         """Change the caller's password.
@@ -219,7 +219,7 @@ class PasswordResetRequest(MethodView):
     @access(Policy.PUBLIC)
     @blp.doc(operationId="requestPasswordReset", security=[])
     @limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"])
-    @blp.arguments(PasswordResetRequestSchema)
+    @blp.arguments(PasswordResetRequestSchema())
     @blp.response(202, MessageSchema)
     def post(self, data: dict) -> dict:
         """Mail a password-reset token to an address.
@@ -239,7 +239,7 @@ class PasswordResetConfirm(MethodView):
     @access(Policy.PUBLIC)
     @blp.doc(operationId="resetPassword", security=[])
     @limiter.limit(lambda: current_app.config["RATE_LIMIT_SIGN_IN"])
-    @blp.arguments(PasswordResetSchema)
+    @blp.arguments(PasswordResetSchema())
     @blp.response(204)
     def post(self, data: dict) -> None:
         """Set a new password with a reset token.

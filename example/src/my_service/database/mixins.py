@@ -1,8 +1,9 @@
 """Column sets many models share: timestamps and soft deletion."""
 
+import weakref
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import Executable, func
 from sqlalchemy.orm import Mapped, ORMExecuteState, mapped_column, with_loader_criteria
 
 
@@ -41,6 +42,20 @@ HIDE_DELETED = with_loader_criteria(
 )
 
 
+# Each statement with the criteria added, while the statement lives. A statement composed once
+# (a module constant) then gets the same copy on every request, whose cache key SQLAlchemy
+# computed once; a fresh copy each time would have it computed again, on every request.
+_HIDING: weakref.WeakKeyDictionary[Executable, Executable] = weakref.WeakKeyDictionary()
+
+
+def hiding_deleted_rows(statement: Executable) -> Executable:
+    """`statement` with the soft-deleted rows hidden."""
+    hiding = _HIDING.get(statement)
+    if hiding is None:
+        hiding = _HIDING[statement] = statement.options(HIDE_DELETED)
+    return hiding
+
+
 def hide_soft_deleted_rows(state: ORMExecuteState) -> None:
     """Add `deleted_at IS NULL` for every soft-deletable entity a SELECT loads.
 
@@ -54,4 +69,4 @@ def hide_soft_deleted_rows(state: ORMExecuteState) -> None:
         and not state.is_column_load
         and not state.execution_options.get("include_deleted", False)
     ):
-        state.statement = state.statement.options(HIDE_DELETED)
+        state.statement = hiding_deleted_rows(state.statement)

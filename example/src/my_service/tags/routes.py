@@ -29,7 +29,7 @@ class Tags(MethodView):
     @access(Policy.SIGNED_IN)
     @blp.doc(operationId="listTags")
     @cached_read("tags")
-    @blp.arguments(TagListArguments, location="query")
+    @blp.arguments(TagListArguments(), location="query")
     @blp.response(200, TagSchema(many=True), headers=PAGE_HEADERS)
     def get(self, arguments: dict):
         """List tags, filtered and sorted.
@@ -45,7 +45,7 @@ class Tags(MethodView):
     @access(Policy.SIGNED_IN)
     @idempotent
     @blp.doc(operationId="createTag", parameters=[IDEMPOTENCY_KEY])
-    @blp.arguments(TagSchema)
+    @blp.arguments(TagSchema())
     @blp.response(201, TagSchema)
     def post(self, data: dict) -> Tag:
         """Create a tag.

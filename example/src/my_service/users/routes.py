@@ -50,7 +50,7 @@ class Users(MethodView):
     @access(Policy.SIGNED_IN)
     @blp.doc(operationId="listUsers")
     @cached_read("users")
-    @blp.arguments(UserListArguments, location="query")
+    @blp.arguments(UserListArguments(), location="query")
     @blp.response(200, UserSchema(many=True), headers=PAGE_HEADERS)
     def get(self, arguments: dict):
         """List users, filtered and sorted.
@@ -70,7 +70,7 @@ class Users(MethodView):
     @access(Policy.ADMIN)
     @idempotent
     @blp.doc(operationId="createUser", parameters=[IDEMPOTENCY_KEY])
-    @blp.arguments(UserSchema)
+    @blp.arguments(UserSchema())
     @blp.response(201, UserSchema)
     def post(self, data: dict) -> User:
         """Create a user (administrators only).
@@ -116,7 +116,7 @@ class UserById(MethodView):
 
     @access(Policy.SIGNED_IN)
     @blp.doc(operationId="updateUser")
-    @blp.arguments(UserUpdateSchema)
+    @blp.arguments(UserUpdateSchema())
     @blp.response(200, UserSchema)
     def patch(self, data: dict, user_id: int) -> User:
         """Change some of a user's fields.

@@ -41,7 +41,7 @@ class Projects(MethodView):
     @access(Policy.SIGNED_IN)
     @blp.doc(operationId="listProjects")
     @cached_read("projects")
-    @blp.arguments(ProjectListArguments, location="query")
+    @blp.arguments(ProjectListArguments(), location="query")
     @blp.response(200, ProjectSchema(many=True), headers=PAGE_HEADERS)
     def get(self, arguments: dict):
         """List projects, filtered and sorted.
@@ -61,7 +61,7 @@ class Projects(MethodView):
     @access(Policy.SIGNED_IN)
     @idempotent
     @blp.doc(operationId="createProject", parameters=[IDEMPOTENCY_KEY])
-    @blp.arguments(ProjectSchema)
+    @blp.arguments(ProjectSchema())
     @blp.response(201, ProjectSchema)
     def post(self, data: dict) -> Project:
         """Create a project.
@@ -97,7 +97,7 @@ class ProjectById(MethodView):
 
     @access(Policy.SIGNED_IN)
     @blp.doc(operationId="updateProject")
-    @blp.arguments(ProjectUpdateSchema)
+    @blp.arguments(ProjectUpdateSchema())
     @blp.response(200, ProjectSchema)
     def patch(self, data: dict, project_id: int) -> Project:
         """Change some of a project's fields.

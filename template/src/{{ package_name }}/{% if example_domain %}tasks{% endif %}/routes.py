@@ -95,7 +95,7 @@ class Tasks(MethodView):
     @blp.doc(operationId="listTasks")
     # Which tasks a member sees depends on who owns the projects, so projects count too.
     @cached_read("tasks", "task_tags", "tags", "projects")
-    @blp.arguments(TaskListArguments, location="query")
+    @blp.arguments(TaskListArguments(), location="query")
     @blp.response(200, TaskSchema(many=True), headers=PAGE_HEADERS)
     def get(self, arguments: dict):
         """List tasks, filtered and sorted.
@@ -118,7 +118,7 @@ class Tasks(MethodView):
     @access(Policy.SIGNED_IN)
     @idempotent
     @blp.doc(operationId="createTask", parameters=[IDEMPOTENCY_KEY])
-    @blp.arguments(TaskSchema)
+    @blp.arguments(TaskSchema())
     @blp.response(201, TaskSchema)
     def post(self, data: dict) -> Task:
         """Create a task in a project.
@@ -158,7 +158,7 @@ class TaskById(MethodView):
 
     @access(Policy.SIGNED_IN)
     @blp.doc(operationId="updateTask")
-    @blp.arguments(TaskUpdateSchema)
+    @blp.arguments(TaskUpdateSchema())
     @blp.response(200, TaskSchema)
     def patch(self, data: dict, task_id: int) -> Task:
         """Change some of a task's fields.
