@@ -11,21 +11,22 @@ their values); and a database error is described by its class and SQLSTATE,
 never by its message, which quotes the values it choked on.
 """
 
-import sentry_sdk
-from flask import Flask
-from sentry_sdk.integrations.flask import FlaskIntegration
-from sentry_sdk.integrations.logging import LoggingIntegration
-from sentry_sdk.transport import HttpTransport, Transport
-from sentry_sdk.types import DataCollectionUserOptions, Event, Hint
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
 from sqlalchemy.exc import DBAPIError
 
 from .database.errors import sqlstate
 from .request_id import current_request_id
 
-# Where events go; the tests swap in a transport that keeps them.
-TRANSPORT: type[Transport] | Transport = HttpTransport
+if TYPE_CHECKING:
+    from sentry_sdk.transport import Transport
+    from sentry_sdk.types import DataCollectionUserOptions, Event, Hint
+
+# Where events go (None: Sentry's HTTP transport); the tests swap in one that keeps them.
+TRANSPORT: "type[Transport] | Transport | None" = None
 # What the SDK's integrations may collect about a request: nothing that identifies a person.
-DATA_COLLECTION: DataCollectionUserOptions = {
+DATA_COLLECTION: "DataCollectionUserOptions" = {
     "user_info": False,
     "cookies": {"mode": "off"},
     "http_headers": {
@@ -41,7 +42,7 @@ DATA_COLLECTION: DataCollectionUserOptions = {
 }
 
 
-def scrub(event: Event, hint: Hint) -> Event:
+def scrub(event: "Event", hint: "Hint") -> "Event":
     """Tag the event with its request id; describe a database error without its values."""
     request_id = current_request_id()
     if request_id:
@@ -58,11 +59,20 @@ def register_error_tracking(app: Flask) -> None:
     """Send unexpected errors to Sentry, when SENTRY_DSN is set."""
     if not app.config["SENTRY_DSN"]:
         return
+    # Imported only here: the SDK takes about a third of a second to import, which every
+    # process of a service without Sentry (a worker, a `flask` command, a test run) would
+    # otherwise pay at start.
+    import sentry_sdk  # noqa: PLC0415
+    from sentry_sdk.integrations.flask import FlaskIntegration  # noqa: PLC0415
+    from sentry_sdk.integrations.logging import LoggingIntegration  # noqa: PLC0415
+    from sentry_sdk.transport import HttpTransport  # noqa: PLC0415
+
+    app.extensions["error_tracking"] = True
     sentry_sdk.init(
         dsn=app.config["SENTRY_DSN"],
         environment=app.config["SENTRY_ENVIRONMENT"],
         release=app.config["SENTRY_RELEASE"],
-        transport=TRANSPORT,
+        transport=TRANSPORT or HttpTransport,
         integrations=[
             FlaskIntegration(),
             # Log records become breadcrumbs, never events of their own: errors.py reports
@@ -74,3 +84,11 @@ def register_error_tracking(app: Flask) -> None:
         # Traces go to OpenTelemetry (tracing.py); Sentry receives errors only.
         traces_sample_rate=None,
     )
+
+
+def report(error: BaseException) -> None:
+    """Send an unexpected error to Sentry, when error tracking is on for this app."""
+    if current_app.extensions.get("error_tracking"):
+        import sentry_sdk  # noqa: PLC0415
+
+        sentry_sdk.capture_exception(error)

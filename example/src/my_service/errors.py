@@ -9,7 +9,6 @@ only when they apply.
 
 import traceback
 
-import sentry_sdk
 from flask import Flask, Response, current_app, json
 from marshmallow import Schema, fields
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -25,6 +24,7 @@ from .database.errors import (
     is_transient,
     sqlstate,
 )
+from .error_tracking import report
 from .extensions import db
 from .request_id import current_request_id
 from .validation import DomainRuleError, ModelValidationError
@@ -95,7 +95,7 @@ def handle_unexpected_error(error: Exception) -> Response:
         )
     else:
         current_app.logger.exception("Unhandled %s", type(error).__name__)
-    sentry_sdk.capture_exception(error)
+    report(error)
     return handle_http_error(InternalServerError())
 
 

@@ -12,21 +12,27 @@ a background thread of each gunicorn worker; probes and scrapes are not traced.
 """
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from opentelemetry import trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.flask import FlaskInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-from opentelemetry.instrumentation.urllib import URLLibInstrumentor
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from .extensions import db
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+
+def otlp_exporter() -> "SpanExporter":
+    """The exporter that sends spans to the OTLP endpoint over HTTP."""
+    from opentelemetry.exporter.otlp.proto.http import trace_exporter  # noqa: PLC0415
+
+    return trace_exporter.OTLPSpanExporter()
+
+
 # Where spans go; the tests swap in an in-memory exporter.
-EXPORTER: Callable[[], SpanExporter] = OTLPSpanExporter
+EXPORTER: Callable[[], "SpanExporter"] = otlp_exporter
 # Regular expressions of URLs not worth a trace: they arrive every few seconds.
 UNTRACED_URLS = "/health/live,/health/ready,/metrics"
 
@@ -37,8 +43,12 @@ def current_trace_id() -> str | None:
     return trace.format_trace_id(context.trace_id) if context.is_valid else None
 
 
-def tracer_provider(app: Flask) -> TracerProvider:
+def tracer_provider(app: Flask) -> "TracerProvider":
     """A provider naming this service, sending its spans to EXPORTER in batches."""
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource  # noqa: PLC0415
+    from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: PLC0415
+
     resource = Resource.create(
         {
             SERVICE_NAME: app.config["OTEL_SERVICE_NAME"],
@@ -54,6 +64,13 @@ def register_tracing(app: Flask) -> None:
     """Trace requests, SQL statements and outgoing HTTP calls, when TRACING is on."""
     if not app.config["TRACING"]:
         return
+    # Imported only here: the SDK, its exporter and the instrumentations take about half a
+    # second to import, which every process of an untraced service (a worker, a `flask`
+    # command, a test run) would otherwise pay at start.
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor  # noqa: PLC0415
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor  # noqa: PLC0415
+    from opentelemetry.instrumentation.urllib import URLLibInstrumentor  # noqa: PLC0415
+
     provider = tracer_provider(app)
     # Global too, so spans the project's own code starts land in the same traces.
     trace.set_tracer_provider(provider)

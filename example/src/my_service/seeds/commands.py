@@ -1,5 +1,7 @@
 """`flask seed ...`: apply versioned seed sets, show their state, generate fake data."""
 
+import importlib.util
+
 import click
 from flask import current_app
 
@@ -8,15 +10,11 @@ from ..cli import DatabaseCommands
 from . import runner
 from .loading import SeedError, read_sets
 
-fake_command: click.Command | None
-try:
+# Faker is a development dependency: no fake data in production. The command exists where
+# Faker is installed, and imports it only when it runs (Faker is slow to import).
+fake_command: click.Command | None = None
+if importlib.util.find_spec("faker") is not None:
     from .fake import fake_command
-except ModuleNotFoundError as error:
-    # Faker is a development dependency: no fake data in production. Any other
-    # missing module is a real fault (a removed feature package, say) and must fail.
-    if error.name != "faker":
-        raise
-    fake_command = None
 
 
 @click.group(cls=DatabaseCommands)

@@ -11,16 +11,18 @@ import random
 import secrets
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from faker import Faker
 from sqlalchemy import exists, insert, select
 
 from ..caching import note_written
 from ..extensions import db
 from ..models import Project, Status, User
 from ..projects.models import slugify
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 FAKE_DOMAIN = "example.test"  # reserved for testing (RFC 2606), so no fake address is real
 TASK_COLUMNS = "project_id, assignee_id, title, status, priority, due_date"
@@ -40,7 +42,7 @@ def insert_rows(model: type[Any], rows: list[dict]) -> list[int]:
     return list(db.session.scalars(insert(model).returning(model.id), rows))
 
 
-def fake_users(count: int, faker: Faker, batch: str) -> list[int]:
+def fake_users(count: int, faker: "Faker", batch: str) -> list[int]:
     """Users with unique addresses (`batch` keeps them unique across runs)."""
     rows = [
         {"email": f"{faker.user_name()}.{batch}{n}@{FAKE_DOMAIN}", "name": faker.name()}
@@ -49,7 +51,7 @@ def fake_users(count: int, faker: Faker, batch: str) -> list[int]:
     return insert_rows(User, rows)
 
 
-def fake_projects(count: int, owners: list[int], faker: Faker, rng: random.Random, batch: str):
+def fake_projects(count: int, owners: list[int], faker: "Faker", rng: random.Random, batch: str):
     """Projects owned by the given users, with unique slugs."""
     rows = []
     for n in range(count):
@@ -60,7 +62,7 @@ def fake_projects(count: int, owners: list[int], faker: Faker, rng: random.Rando
 
 
 def task_rows(
-    count: int, projects: list[int], users: list[int], faker: Faker, rng: random.Random
+    count: int, projects: list[int], users: list[int], faker: "Faker", rng: random.Random
 ) -> list[tuple]:
     """Task rows; titles come from a pool Faker writes once, which keeps this fast."""
     titles = [faker.sentence(nb_words=5).rstrip(".") for _ in range(500)]
@@ -90,6 +92,9 @@ def copy_rows(table: str, columns: str, rows: Iterable[tuple]) -> None:
 def generate(users: int, projects: int = 0, tasks: int = 0, seed: int | None = None) -> dict:
     """Add fake users, projects and tasks, commit, and say how many of each."""
     # A seeded generator, so a --seed gives the same fake data again; nothing secret comes of it.
+    # A development dependency, slow to import: imported when used.
+    from faker import Faker  # noqa: PLC0415
+
     rng, faker, batch = random.Random(seed), Faker(), secrets.token_hex(3)  # nosec B311
     faker.seed_instance(seed)
     user_ids = fake_users(users, faker, batch)
