@@ -15,9 +15,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: requirements.txt tools/spectral/package-lock.json | $(BIN)/python
-	@# pip brings the pinned uv; uv installs the rest, several times faster than pip.
+	@# pip brings the pinned uv; uv installs the rest, several times faster than pip, compiled
+	@# to bytecode once here: with PYTHONDONTWRITEBYTECODE set (as on some CI machines), every
+	@# one of the suite's thousands of Python processes would otherwise compile what it imports.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep '^uv==' requirements.txt)"
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.txt
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --compile-bytecode requirements.txt
 	@# Spectral lints the generated OpenAPI document; without npm its test is skipped (not in CI).
 	if command -v npm >/dev/null; then npm ci --prefix tools/spectral --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: Spectral is not installed, so its test will be skipped"; fi
