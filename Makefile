@@ -28,10 +28,10 @@ $(VENV)/.installed: requirements.txt tools/spectral/package-lock.json | $(BIN)/p
 install: $(VENV)/.installed ## Create .venv with the pinned tools
 
 test: install ## Run the meta test suite: renders, variants' own suites, update, example
-	$(BIN)/pytest -n auto --dist loadgroup --durations=15
+	$(BIN)/pytest -n auto --durations=15
 
 test-fast: install ## The meta suite without the slow tests (no installs, no variant suites)
-	$(BIN)/pytest -n auto --dist loadgroup -m "not slow"
+	$(BIN)/pytest -n auto -m "not slow"
 
 lint: install ## black and ruff on the template repository's own code
 	$(BIN)/black --check .

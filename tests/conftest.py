@@ -36,6 +36,44 @@ def variant(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Callabl
     return get
 
 
+# Tests that share an expensive fixture run on one worker, one after the other. pytest-xdist's
+# `xdist_group` mark no longer groups anything under pytest 9.2 (it renames the tests' node ids,
+# which pytest now ignores: pytest-xdist issue 1386), and says nothing: every worker that drew
+# one of a module's tests built the module's fixture again. This suite's scheduler groups by
+# where a test is, which the controller knows without collecting anything.
+ONE_WORKER = {
+    "tests/test_kubernetes.py": "one `make kubernetes-check`; two at once break its tools folder",
+    "tests/test_production_install.py": "one built wheel, installed once",
+    "tests/test_update.py": "one team project, updated once",
+}
+# Modules whose module-scoped fixture is parametrized: one worker per parameter.
+ONE_WORKER_PER_PARAMETER = {"tests/test_render_matrix.py": "one render per answer set"}
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test is scheduled in: its module, its module's parameter, or itself."""
+    module, _, test = nodeid.partition("::")
+    if module in ONE_WORKER:
+        return module
+    if module in ONE_WORKER_PER_PARAMETER and test.endswith("]"):
+        return f"{module}[{test.partition('[')[2]}"
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Schedule work units (see `work_unit`) in collection order, slowest first."""
+    from xdist.scheduler import LoadScopeScheduling  # noqa: PLC0415 (only where xdist runs)
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    # xdist would put the units with the most tests first; SLOWEST_FIRST already orders them.
+    config.option.loadscopereorder = False
+    return SharedFixtureScheduling(config, log)
+
+
 # The longest tests, longest first (`make test` prints the slowest with --durations):
 # started first, they overlap the many short ones instead of running alone at the end.
 SLOWEST_FIRST = (
@@ -49,6 +87,7 @@ SLOWEST_FIRST = (
     "tests/test_static_checks.py::test_python_315_installs_from_wheels",
     "tests/test_production_install.py",
     "tests/test_expand_contract.py",
+    "tests/test_kubernetes.py",
 )
 
 

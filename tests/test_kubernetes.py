@@ -17,13 +17,11 @@ from tests.support import ROOT, run
 TOOLS = ROOT / ".tools" / "kubernetes"
 OVERLAYS = ["production", "staging"]
 
-pytestmark = [
-    pytest.mark.skipif(
-        shutil.which("kubectl") is None, reason="kubectl (which carries kustomize) is not installed"
-    ),
-    # One worker runs them all: two installs of the tools into one folder at once break it.
-    pytest.mark.xdist_group("kubernetes"),
-]
+# One worker runs them all (ONE_WORKER in conftest.py): two installs of the tools into one
+# folder at once break it.
+pytestmark = pytest.mark.skipif(
+    shutil.which("kubectl") is None, reason="kubectl (which carries kustomize) is not installed"
+)
 
 
 @pytest.fixture(scope="module")

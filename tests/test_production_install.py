@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 
 from tests.support import BIN, SERVER_URL, free_port, run, wait_until_answers
 
-# One worker runs both, so they share the installed environment.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("production-install")]
+# One worker runs both, so they share the installed environment (ONE_WORKER in conftest.py).
+pytestmark = pytest.mark.slow
 
 SMOKE = """
 from my_service import create_app

@@ -50,11 +50,9 @@ def ids(entry):
     return ",".join(f"{key}={value}" for key, value in entry[0].items()) or "defaults"
 
 
-# Each answer set is rendered once for every test of this module: its tests share one worker.
-RENDERS = [
-    pytest.param(entry, id=ids(entry), marks=pytest.mark.xdist_group(f"render-{ids(entry)}"))
-    for entry in MATRIX
-]
+# Each answer set is rendered once for every test of this module: its tests share one worker
+# (ONE_WORKER_PER_PARAMETER in conftest.py).
+RENDERS = [pytest.param(entry, id=ids(entry)) for entry in MATRIX]
 
 
 @pytest.fixture(scope="module", params=RENDERS)
