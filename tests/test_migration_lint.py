@@ -1,5 +1,6 @@
-"""The generated migration linter: each classic unsafe revision fails `make lint` with squawk
-naming the rule, and the safe form of each passes."""
+"""The generated migration linter: each classic unsafe revision fails it with squawk naming the
+rule, the safe form of each passes, and `make lint` runs it (after black, ruff, mypy and bandit,
+which the revisions do not change: the rules are checked with the linter alone)."""
 
 import shutil
 import subprocess
@@ -60,8 +61,11 @@ def project(variant, tmp_path_factory) -> Path:
     return shutil.copytree(variant("default"), destination, symlinks=True)
 
 
-def lint_with(project: Path, name: str, body: str) -> subprocess.CompletedProcess:
-    """Run `make lint` with one more revision, `name`, whose upgrade is `body`."""
+def lint_with(
+    project: Path, name: str, body: str, whole: bool = False
+) -> subprocess.CompletedProcess:
+    """Lint the migrations with one more revision, `name`, whose upgrade is `body`: with the
+    migration linter `make lint` ends with, or with the whole `make lint`."""
     env = project_env(project, "meta_migration_lint", "psycopg2")
     env["APP_ENV"] = "development"
     versions = project / "src" / PACKAGE / "migrations" / "versions"
@@ -75,7 +79,17 @@ def lint_with(project: Path, name: str, body: str) -> subprocess.CompletedProces
     )
     revision.write_text(text)
     try:
-        return make_lint(project, env)
+        if whole:
+            return make_lint(project, env)
+        return subprocess.run(
+            [str(BIN / "flask"), "dbtools", "lint-migrations"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
     finally:
         revision.unlink()
 
@@ -95,7 +109,7 @@ def make_lint(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rule", sorted(UNSAFE))
-def test_an_unsafe_revision_fails_make_lint_naming_the_rule(project, rule):
+def test_an_unsafe_revision_fails_the_migration_linter_naming_the_rule(project, rule):
     result = lint_with(project, f"unsafe_{rule.replace('-', '_')}", UNSAFE[rule])
     print(result.stdout[-3000:])
     assert result.returncode != 0
@@ -104,8 +118,17 @@ def test_an_unsafe_revision_fails_make_lint_naming_the_rule(project, rule):
 
 
 @pytest.mark.slow
+def test_an_unsafe_revision_fails_make_lint_naming_the_rule(project):
+    rule = "ban-drop-column"
+    result = lint_with(project, "unsafe_drop", UNSAFE[rule], whole=True)
+    assert result.returncode != 0
+    assert f"warning: {rule}" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "squawk found unsafe statements" in result.stderr
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", sorted(SAFE))
-def test_the_safe_form_passes_make_lint(project, rule):
+def test_the_safe_form_passes_the_migration_linter(project, rule):
     result = lint_with(project, f"safe_{rule.replace('-', '_')}", SAFE[rule])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
