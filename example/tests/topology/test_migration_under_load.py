@@ -21,7 +21,7 @@ from my_service.database import admin
 
 from ..support import ROOT
 from .conftest import admin_headers, service_env
-from .load import call, run
+from .load import call, paced, run
 
 pytestmark = pytest.mark.topology
 
@@ -33,6 +33,7 @@ MARGIN_SECONDS = 2.5
 RETRIES_SEEN = 3  # lock timeouts the migration hits before the blocking transaction ends
 USERS = 5_000
 CLIENTS = 4
+PAUSE = 0.02  # seconds between a client's calls: steady traffic while the migration waits
 
 # A realistic change in three releases' worth of revisions: add a nullable column (new rows
 # get a default); backfill the old rows in batches; index it concurrently; require it with
@@ -264,7 +265,9 @@ def test_a_migration_under_load_behind_a_long_transaction(
 
     releaser = threading.Thread(target=release_the_blocker)
     releaser.start()
-    outcomes = run(CLIENTS, exercise, until=lambda: migration.process.poll() is not None)
+    outcomes = run(
+        CLIENTS, paced(exercise, PAUSE), until=lambda: migration.process.poll() is not None
+    )
     releaser.join(90)
     blocker.close()
     blocker_engine.dispose()

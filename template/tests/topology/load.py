@@ -60,6 +60,22 @@ def call(
     return Outcome(method, path, status, time.monotonic() - started, parsed, received, started)
 
 
+def paced(work: Callable[[int, int], Outcome], pause: float) -> Callable[[int, int], Outcome]:
+    """`work`, each client waiting `pause` seconds after each call.
+
+    Unpaced, `run`'s clients send as much as the machine can serve, which suits a load counted
+    in rounds. A load that lasts a set time is steady traffic when paced, and costs the same on
+    any machine.
+    """
+
+    def work_then_pause(client: int, n: int) -> Outcome:
+        outcome = work(client, n)
+        time.sleep(pause)
+        return outcome
+
+    return work_then_pause
+
+
 def run(
     clients: int,
     work: Callable[[int, int], Outcome],

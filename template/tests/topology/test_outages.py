@@ -12,11 +12,14 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from .conftest import admin_headers
-from .load import Outcome, call, run
+from .load import Outcome, call, paced, run
 
 pytestmark = pytest.mark.faults
 
 CLIENTS = 6
+# Seconds each client waits between calls while the database stops and starts: steady
+# traffic through the whole outage, not as much as the machine can send.
+PAUSE = 0.05
 OUTAGE_AT_MOST = 90  # seconds: stopping and starting the database takes a few
 USERS = "/api/v1/users/"
 DATABASE_UNAVAILABLE = "The database is unavailable; please retry shortly."
@@ -135,7 +138,7 @@ def test_a_database_that_stops_under_load_costs_503s_and_loses_nothing(serve, th
     try:
         outcomes = run(
             CLIENTS,
-            mixed_load(server, headers, writes, reader),
+            paced(mixed_load(server, headers, writes, reader), PAUSE),
             until=back_for_3_s,
             seconds=OUTAGE_AT_MOST,
         )
