@@ -29,6 +29,9 @@ def downgrade():
     pass
 '''
 
+# The whole lint, and the migration linter it ends with, run with this suite's tools.
+MAKE_LINT = ["make", "lint", f"BIN={BIN}"]
+LINT_MIGRATIONS = [str(BIN / "flask"), "dbtools", "lint-migrations"]
 UNSAFE = {
     "require-concurrent-index-creation": '    op.create_index("ix_users_name", "users", ["name"])',
     "adding-required-field": (
@@ -79,32 +82,23 @@ def lint_with(
     )
     revision.write_text(text)
     try:
-        if whole:
-            return make_lint(project, env)
-        return subprocess.run(
-            [str(BIN / "flask"), "dbtools", "lint-migrations"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        return completed(MAKE_LINT if whole else LINT_MIGRATIONS, project, env)
     finally:
         revision.unlink()
 
 
+def completed(
+    command: list[str], project: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess:
+    """Run `command` in the project; what it printed and exited with."""
+    return subprocess.run(
+        command, cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
 def make_lint(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     """Run the project's `make lint` with this suite's tools."""
-    return subprocess.run(
-        ["make", "lint", f"BIN={BIN}"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return completed(MAKE_LINT, project, env)
 
 
 @pytest.mark.slow
