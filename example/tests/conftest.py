@@ -7,6 +7,7 @@ transaction on that copy which is rolled back at its end. Code under test may co
 its commits become savepoints of the test's transaction.
 """
 
+import copy
 import io
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,7 +27,14 @@ from my_service.users.models import Role, User
 
 from .callers import client_as
 from .factories import UserFactory
-from .support import build_template, capture_console, check_test_server, config_for, rolled_back
+from .support import (
+    build_template,
+    capture_console,
+    check_test_server,
+    config_for,
+    rolled_back,
+    shared_between_tests,
+)
 
 RUN = pytest.StashKey[str]()  # the name of this run, chosen where it starts
 
@@ -79,20 +87,45 @@ def database_url(template_url: URL, worker_id: str) -> Iterator[URL]:
     database_admin.drop_database(url)
 
 
-@pytest.fixture
-def config(database_url: URL) -> TestingConfig:
+@pytest.fixture(scope="session")
+def worker_config(database_url: URL) -> TestingConfig:
     """The testing configuration, pointed at this worker's database."""
     return config_for(database_url)
 
 
 @pytest.fixture
-def app(config: TestingConfig) -> Iterator[Flask]:
-    """The app, inside an app context, with every session joined to one rolled-back transaction."""
-    app = create_app(config)
-    with rolled_back(app):
-        yield app
+def config(worker_config: TestingConfig) -> TestingConfig:
+    """This test's copy of the testing configuration, to change as it needs."""
+    return copy.deepcopy(worker_config)
+
+
+@pytest.fixture(scope="session")
+def worker_app(worker_config: TestingConfig) -> Iterator[Flask]:
+    """The app this worker's tests share: building one costs more than most tests take."""
+    app = create_app(copy.deepcopy(worker_config))
+    yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(request, config: TestingConfig, worker_config: TestingConfig) -> Iterator[Flask]:
+    """The app, inside an app context, with every session joined to one rolled-back transaction.
+
+    Tests share their worker's app, its settings restored and its cache emptied after each.
+    A test whose `config` differs (a module may override that fixture) gets one of its own,
+    and so does a test marked `own_app`, which changes the app itself (adds a route, wraps it).
+    """
+    if request.node.get_closest_marker("own_app") or vars(config) != vars(worker_config):
+        app = create_app(config)
+        with rolled_back(app):
+            yield app
+        with app.app_context():
+            db.engine.dispose()
+    else:
+        app = request.getfixturevalue("worker_app")
+        with shared_between_tests(app), rolled_back(app):
+            yield app
 
 
 @pytest.fixture

@@ -18,12 +18,15 @@ from my_service import create_app
 from my_service.config import TestingConfig
 from my_service.database import admin
 from my_service.database.errors import connection_problem
-from my_service.extensions import db
+from my_service.extensions import cache, db
+from my_service.logging import configure_logging
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Any fixed number: it names the lock that serialises building the template.
 TEMPLATE_LOCK = 7_314_159
+
+EXPIRES_AFTER_REQUESTS = "tests.expire_after_requests"  # marks an app that has the hook
 
 
 def check_test_server() -> None:
@@ -72,7 +75,9 @@ def rolled_back(app: Flask) -> Iterator[None]:
     context, so its session too: each request's end expires what it loaded, as a fresh
     session per request would in production.
     """
-    app.teardown_request(lambda _error: db.session.expire_all())
+    if not app.extensions.get(EXPIRES_AFTER_REQUESTS):  # once per app: it may serve many tests
+        app.teardown_request(lambda _error: db.session.expire_all())
+        app.extensions[EXPIRES_AFTER_REQUESTS] = True
     with app.app_context():
         engines = db.engines
         originals = dict(engines)
@@ -89,6 +94,48 @@ def rolled_back(app: Flask) -> Iterator[None]:
             transaction.rollback()
             connection.close()
             engines.update(originals)
+
+
+@contextmanager
+def shared_between_tests(app: Flask) -> Iterator[None]:
+    """Lend the worker's app to one test: its settings restored and its cache emptied after.
+
+    A test that changes the app itself fails here, naming what changed, since the tests
+    after it would otherwise see the change, or not, depending on which ran first.
+    """
+    settings = dict(app.config)
+    shape = app_shape(app)
+    configure_logging(app)  # logging is the process's: an app built since may have changed it
+    # Its own rate-limit counts, as each app had its own key prefix.
+    app.config["RATE_LIMIT_KEY_PREFIX"] = f"{settings['RATE_LIMIT_KEY_PREFIX']}{uuid.uuid4().hex}:"
+    try:
+        yield
+    finally:
+        app.config.clear()
+        app.config.update(settings)
+        with app.app_context():
+            cache.clear()
+    changed = [part for part, before in shape.items() if app_shape(app)[part] != before]
+    assert not changed, (
+        f"the test changed the app the worker's tests share ({', '.join(changed)}): "
+        "mark it `@pytest.mark.own_app` to give it an app of its own"
+    )
+
+
+def app_shape(app: Flask) -> dict[str, object]:
+    """What a test may not change on a shared app: its routes, hooks and WSGI callable."""
+    return {
+        "routes": sorted(str(rule) for rule in app.url_map.iter_rules()),
+        "hooks": [
+            len(functions)
+            for hooks in (app.before_request_funcs, app.after_request_funcs)
+            for functions in hooks.values()
+        ],
+        "error handlers": {  # lookups leave empty entries behind: those are no change
+            code: dict(found) for code, found in app.error_handler_spec[None].items() if found
+        },
+        "WSGI callable": app.wsgi_app,
+    }
 
 
 def capture_console(app: Flask) -> io.StringIO:

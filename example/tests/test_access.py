@@ -110,6 +110,7 @@ def test_every_route_is_in_the_matrix_and_declares_its_policy(app):
     assert undeclared(app) == set()
 
 
+@pytest.mark.own_app
 def test_a_route_added_without_a_policy_is_caught_and_refused(app):
     app.add_url_rule("/api/v1/forgotten", "forgotten", lambda: {"secret": True})
     assert undeclared(app) == {("GET", "/api/v1/forgotten")}

@@ -12,6 +12,8 @@ from my_service.validation import DomainRuleError
 
 from .factories import UserFactory
 
+pytestmark = pytest.mark.own_app  # each test's app gets the routes below
+
 
 @pytest.fixture
 def app(app: Flask) -> Flask:

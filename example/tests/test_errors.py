@@ -5,6 +5,8 @@ import logging
 import pytest
 from flask import abort
 
+pytestmark = pytest.mark.own_app  # each test's app gets the routes below
+
 
 @pytest.fixture
 def app(app):

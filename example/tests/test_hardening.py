@@ -108,6 +108,7 @@ def test_behind_a_configured_proxy_the_client_address_and_scheme_come_from_it(co
     }
 
 
+@pytest.mark.own_app
 def test_without_a_configured_proxy_forwarded_headers_are_ignored(app):
     @app.get("/test-client")
     def seen():
@@ -146,6 +147,7 @@ def test_a_statement_past_its_timeout_answers_503_not_500(slow_app):
     )
 
 
+@pytest.mark.own_app
 def test_an_unexpected_database_error_is_logged_without_the_values_it_quotes(app, log_output):
     personal = "@".join(["ada", "example.com"])  # not spelled out, as the traceback shows code
 

@@ -6,6 +6,7 @@ import re
 import threading
 from urllib.request import urlopen
 
+import pytest
 from werkzeug.serving import make_server
 
 from my_service.monitoring import (
@@ -63,6 +64,7 @@ def test_a_json_line_carries_each_field(config, log_output_for):
     assert "trace_id" in line
 
 
+@pytest.mark.own_app  # it wraps the app
 def test_behind_a_server_that_writes_access_lines_the_app_leaves_it_the_fields(
     app, client, admin, log_output
 ):
@@ -79,6 +81,7 @@ def test_behind_a_server_that_writes_access_lines_the_app_leaves_it_the_fields(
     assert request_lines(log_output, "/api/v1/users/") == []
 
 
+@pytest.mark.own_app  # it wraps the app
 def test_an_anonymous_callers_fields_have_no_user(app, anonymous, log_output):
     app.config[SERVER_WRITES_ACCESS_LINES] = True
     served = environs_served(app)

@@ -24,6 +24,7 @@ def test_an_unsafe_incoming_request_id_is_replaced(client, unsafe):
     assert len(response.headers["X-Request-ID"]) == 32
 
 
+@pytest.mark.own_app
 def test_log_lines_in_a_request_carry_its_id(app, client, log_output):
     @app.get("/noisy")
     def noisy():
