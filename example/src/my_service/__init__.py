@@ -1,5 +1,7 @@
 """My Service: A Flask and PostgreSQL service."""
 
+import atexit
+import gc
 from pathlib import Path
 
 from flask import Flask
@@ -33,6 +35,13 @@ from .tracing import register_tracing
 from .users.routes import blp as users_api
 
 __all__ = ["create_app", "models"]
+
+# A process that loaded the service (a worker, the server's master, a `flask` command, a test
+# run) exits without a last garbage collection over every module, mapper and schema object it
+# holds: about a quarter of a second, a quarter of a `flask` command's time. Exit handlers
+# still run (logs are flushed, spans exported); only objects left in reference cycles go
+# unfinalized, and the operating system closes their sockets and files as the process ends.
+atexit.register(gc.freeze)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
