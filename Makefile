@@ -27,11 +27,15 @@ $(VENV)/.installed: requirements.txt tools/spectral/package-lock.json | $(BIN)/p
 
 install: $(VENV)/.installed ## Create .venv with the pinned tools
 
+# One worker more than there are cores: a good part of the suite waits (on servers starting and
+# stopping, outages of set length, the package index), and the extra worker uses that time.
+WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+
 test: install ## Run the meta test suite: renders, variants' own suites, update, example
-	$(BIN)/pytest -n auto --durations=15
+	$(BIN)/pytest -n $(WORKERS) --durations=15
 
 test-fast: install ## The meta suite without the slow tests (no installs, no variant suites)
-	$(BIN)/pytest -n auto -m "not slow"
+	$(BIN)/pytest -n $(WORKERS) -m "not slow"
 
 lint: install ## black and ruff on the template repository's own code
 	$(BIN)/black --check .
