@@ -115,7 +115,8 @@ def shared_between_tests(app: Flask) -> Iterator[None]:
         app.config.update(settings)
         with app.app_context():
             cache.clear()
-    changed = [part for part, before in shape.items() if app_shape(app)[part] != before]
+    after = app_shape(app)
+    changed = [part for part, before in shape.items() if after[part] != before]
     assert not changed, (
         f"the test changed the app the worker's tests share ({', '.join(changed)}): "
         "mark it `@pytest.mark.own_app` to give it an app of its own"
@@ -123,7 +124,8 @@ def shared_between_tests(app: Flask) -> Iterator[None]:
 
 
 def app_shape(app: Flask) -> dict[str, object]:
-    """What a test may not change on a shared app: its routes, hooks and WSGI callable."""
+    """What a test may not change on a shared app: its routes, request hooks, error handlers
+    and WSGI callable."""
     return {
         "routes": sorted(str(rule) for rule in app.url_map.iter_rules()),
         "hooks": [
