@@ -22,6 +22,7 @@ from .error_tracking import register_error_tracking
 from .errors import register_error_handlers
 from .extensions import api, db, migrate
 from .hardening import register_hardening
+from .json_provider import MsgspecJSONProvider
 from .logging import configure_logging
 from .metrics import TimedQueuePool, register_metrics
 from .monitoring import register_monitoring
@@ -29,6 +30,7 @@ from .projects.routes import blp as projects_api
 from .request_id import register_request_id
 from .rest import IdConverter, id_schema
 from .seeds import commands as seed_commands
+from .session_cookie import SessionCookieWhenSent
 from .tags.routes import blp as tags_api
 from .tasks.routes import blp as tasks_api
 from .tracing import register_tracing
@@ -52,6 +54,8 @@ def create_app(config: Config | None = None) -> Flask:
     # No /static route: the only static files, the docs page's, are served by api_docs.py.
     app = Flask(__name__, instance_path=config.INSTANCE_PATH, static_folder=None)
     app.config.from_object(config)
+    app.json = MsgspecJSONProvider(app)
+    app.session_interface = SessionCookieWhenSent()
     configure_logging(app)
     register_database(app)
     register_caching(app)
