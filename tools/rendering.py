@@ -1,6 +1,7 @@
 """Render the template into a folder: the one way the tools and the meta suite render it.
 
-pytest-copie's `copie` fixture renders the option matrix; everything else comes through here.
+pytest-copie renders the option matrix (tests/test_render_matrix.py); everything else comes
+through here.
 """
 
 from pathlib import Path
