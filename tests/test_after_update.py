@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.support import ROOT
-from tools.rendering import render
 
 HOOK = ROOT / "hooks" / "after_update.py"
 REVISION = '''"""{name}"""
@@ -98,8 +97,8 @@ def test_without_a_virtual_environment_it_says_what_to_run(project):
     assert "No virtual environment yet: run `make install after-update`." in result.stdout
 
 
-def test_the_project_runs_the_very_same_file(template, tmp_path):
-    project = render(template, tmp_path / "rendered", {})
+def test_the_project_runs_the_very_same_file(variant):
+    project = variant("default")
     assert (project / "scripts" / "after_update.py").read_text() == HOOK.read_text()
     assert "after-update:" in (project / "Makefile").read_text()
 
